@@ -1,0 +1,414 @@
+//! Readers for the CSV files of `CONTRACTS.md`: item parameters, true abilities, and responses
+//! in the wide and the long layout. Every error names the file, the line and the column.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jauge_irt::ItemParams;
+
+/// A problem in an input file, located as precisely as the reader can.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be opened or read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A CSV syntax problem (unbalanced quotes, ragged row, invalid UTF-8).
+    #[error("{path}:{line}: malformed CSV: {msg}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// What the CSV parser said.
+        msg: String,
+    },
+    /// A required column is absent from the header.
+    #[error("{path}:1: missing column `{column}` in the header (found: {found}); expected {expected}")]
+    MissingColumn {
+        /// The file.
+        path: PathBuf,
+        /// The missing column.
+        column: String,
+        /// The header as found.
+        found: String,
+        /// What the header should hold.
+        expected: &'static str,
+    },
+    /// A cell is not what its column needs.
+    #[error("{path}:{line}: column `{column}`: {msg}")]
+    Cell {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// What is wrong and what is expected.
+        msg: String,
+    },
+    /// The file has a header but no data row.
+    #[error("{path}: no data rows after the header")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, InputError> {
+    let f = std::fs::File::open(path).map_err(|source| InputError::Io {
+        path: path.into(),
+        source,
+    })?;
+    Ok(csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(f))
+}
+
+fn csv_err(path: &Path, e: csv::Error) -> InputError {
+    let line = e.position().map_or(0, |p| p.line());
+    if let csv::ErrorKind::Io(_) = e.kind() {
+        let csv::ErrorKind::Io(io) = e.into_kind() else {
+            unreachable!()
+        };
+        return InputError::Io {
+            path: path.into(),
+            source: io,
+        };
+    }
+    let msg = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("this row has {len} fields but the header has {expected_len}")
+        }
+        _ => e.to_string(),
+    };
+    InputError::Csv {
+        path: path.into(),
+        line,
+        msg,
+    }
+}
+
+fn headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>, InputError> {
+    Ok(rdr
+        .headers()
+        .map_err(|e| csv_err(path, e))?
+        .iter()
+        .map(str::to_owned)
+        .collect())
+}
+
+fn column(path: &Path, header: &[String], name: &str, expected: &'static str) -> Result<usize, InputError> {
+    header
+        .iter()
+        .position(|h| h == name)
+        .ok_or_else(|| InputError::MissingColumn {
+            path: path.into(),
+            column: name.into(),
+            found: header.join(","),
+            expected,
+        })
+}
+
+fn parse_f64(path: &Path, line: u64, column: &str, cell: &str) -> Result<f64, InputError> {
+    let v: f64 = cell.parse().map_err(|_| InputError::Cell {
+        path: path.into(),
+        line,
+        column: column.into(),
+        msg: format!("`{cell}` is not a number (use a dot as the decimal mark, e.g. 1.25)"),
+    })?;
+    if !v.is_finite() {
+        return Err(InputError::Cell {
+            path: path.into(),
+            line,
+            column: column.into(),
+            msg: format!("`{cell}` is not a finite number"),
+        });
+    }
+    Ok(v)
+}
+
+/// One item of an item-parameter file.
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    /// The item's id.
+    pub id: String,
+    /// Its validated parameters, slope already multiplied by the scale D.
+    pub params: ItemParams,
+}
+
+/// Reads an item-parameter CSV: `id,a,b` required, `c` (default 0) and `d` (default 1) optional,
+/// other columns ignored; the slopes are multiplied by `scale` (D).
+pub fn read_items(path: &Path, scale: f64) -> Result<Vec<ItemRow>, InputError> {
+    const EXPECTED: &str = "`id,a,b` and optionally `c,d`";
+    let mut rdr = open(path)?;
+    let h = headers(path, &mut rdr)?;
+    let (ci, ca, cb) = (
+        column(path, &h, "id", EXPECTED)?,
+        column(path, &h, "a", EXPECTED)?,
+        column(path, &h, "b", EXPECTED)?,
+    );
+    let cc = h.iter().position(|x| x == "c");
+    let cd = h.iter().position(|x| x == "d");
+    let mut out = Vec::new();
+    let mut seen = HashMap::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_err(path, e))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let id = rec[ci].to_owned();
+        if id.is_empty() {
+            return Err(InputError::Cell {
+                path: path.into(),
+                line,
+                column: "id".into(),
+                msg: "empty item id".into(),
+            });
+        }
+        if let Some(prev) = seen.insert(id.clone(), line) {
+            return Err(InputError::Cell {
+                path: path.into(),
+                line,
+                column: "id".into(),
+                msg: format!("item `{id}` already appears on line {prev}; ids must be unique"),
+            });
+        }
+        let get = |col: Option<usize>, name: &str, default: f64| -> Result<f64, InputError> {
+            match col.map(|k| &rec[k]) {
+                None | Some("") if name == "c" || name == "d" => Ok(default),
+                Some(cell) => parse_f64(path, line, name, cell),
+                None => Ok(default),
+            }
+        };
+        let (a, b, c, d) = (
+            get(Some(ca), "a", 1.0)?,
+            get(Some(cb), "b", 0.0)?,
+            get(cc, "c", 0.0)?,
+            get(cd, "d", 1.0)?,
+        );
+        let params = ItemParams::new(a, b, c, d)
+            .and_then(|p| p.scaled(scale))
+            .map_err(|e| InputError::Cell {
+                path: path.into(),
+                line,
+                column: "a,b,c,d".into(),
+                msg: format!("item `{id}`: {e}"),
+            })?;
+        out.push(ItemRow { id, params });
+    }
+    if out.is_empty() {
+        return Err(InputError::Empty { path: path.into() });
+    }
+    Ok(out)
+}
+
+/// Reads true abilities, `id,theta`.
+pub fn read_thetas(path: &Path) -> Result<Vec<(String, f64)>, InputError> {
+    const EXPECTED: &str = "`id,theta`";
+    let mut rdr = open(path)?;
+    let h = headers(path, &mut rdr)?;
+    let (ci, ct) = (
+        column(path, &h, "id", EXPECTED)?,
+        column(path, &h, "theta", EXPECTED)?,
+    );
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| csv_err(path, e))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        out.push((rec[ci].to_owned(), parse_f64(path, line, "theta", &rec[ct])?));
+    }
+    if out.is_empty() {
+        return Err(InputError::Empty { path: path.into() });
+    }
+    Ok(out)
+}
+
+/// A table of responses, whichever layout it was read from.
+#[derive(Debug, Clone, Default)]
+pub struct Responses {
+    /// Item ids in first-seen order (wide: header order).
+    pub items: Vec<String>,
+    /// Person ids in first-seen order.
+    pub persons: Vec<String>,
+    /// `(person index, item index, score)` triples; absent pairs were not administered.
+    pub cells: Vec<(u32, u32, bool)>,
+}
+
+fn parse_score(path: &Path, line: u64, column: &str, cell: &str) -> Result<Option<bool>, InputError> {
+    match cell {
+        "" => Ok(None),
+        "0" => Ok(Some(false)),
+        "1" => Ok(Some(true)),
+        other => Err(InputError::Cell {
+            path: path.into(),
+            line,
+            column: column.into(),
+            msg: format!("`{other}` is not a score: use 0, 1, or leave the cell empty (not administered)"),
+        }),
+    }
+}
+
+/// Reads responses, detecting the layout from the header: a header containing `person`, `item`
+/// and `score` is the long layout; otherwise `id,<item ids…>` is the wide one.
+pub fn read_responses(path: &Path) -> Result<Responses, InputError> {
+    let mut rdr = open(path)?;
+    let h = headers(path, &mut rdr)?;
+    let mut out = Responses::default();
+    let long = ["person", "item", "score"]
+        .iter()
+        .all(|c| h.iter().any(|x| x == c));
+    if long {
+        let (cp, ci, cs) = (
+            column(path, &h, "person", "")?,
+            column(path, &h, "item", "")?,
+            column(path, &h, "score", "")?,
+        );
+        let mut pidx: HashMap<String, u32> = HashMap::new();
+        let mut iidx: HashMap<String, u32> = HashMap::new();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| csv_err(path, e))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let Some(score) = parse_score(path, line, "score", &rec[cs])? else {
+                continue;
+            };
+            let p = *pidx.entry(rec[cp].to_owned()).or_insert_with(|| {
+                out.persons.push(rec[cp].to_owned());
+                (out.persons.len() - 1) as u32
+            });
+            let i = *iidx.entry(rec[ci].to_owned()).or_insert_with(|| {
+                out.items.push(rec[ci].to_owned());
+                (out.items.len() - 1) as u32
+            });
+            out.cells.push((p, i, score));
+        }
+    } else {
+        let ci = column(
+            path,
+            &h,
+            "id",
+            "`id,<item ids…>` (wide) or `person,item,score` (long)",
+        )?;
+        out.items = h
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != ci)
+            .map(|(_, s)| s.clone())
+            .collect();
+        for rec in rdr.records() {
+            let rec = rec.map_err(|e| csv_err(path, e))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let p = out.persons.len() as u32;
+            out.persons.push(rec[ci].to_owned());
+            let mut j = 0u32;
+            for (k, cell) in rec.iter().enumerate() {
+                if k == ci {
+                    continue;
+                }
+                if let Some(s) = parse_score(path, line, &h[k], cell)? {
+                    out.cells.push((p, j, s));
+                }
+                j += 1;
+            }
+        }
+    }
+    if out.persons.is_empty() {
+        return Err(InputError::Empty { path: path.into() });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(content: &str) -> tempfile_lite::TempFile {
+        tempfile_lite::TempFile::new(content)
+    }
+
+    /// A minimal temporary file helper (no extra dependency).
+    mod tempfile_lite {
+        use std::path::PathBuf;
+        pub struct TempFile(pub PathBuf);
+        impl TempFile {
+            pub fn new(content: &str) -> Self {
+                use std::sync::atomic::{AtomicUsize, Ordering};
+                static N: AtomicUsize = AtomicUsize::new(0);
+                let p = std::env::temp_dir().join(format!(
+                    "jauge-input-{}-{}.csv",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed)
+                ));
+                std::fs::write(&p, content).unwrap();
+                Self(p)
+            }
+        }
+        impl Drop for TempFile {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn items_with_defaults_and_errors() {
+        let f = file("id,a,b,extra\nq1,1.5,0.2,x\nq2,1,-1,y\n");
+        let items = read_items(&f.0, 1.0).unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1].params.c(), 0.0);
+        assert_eq!(items[1].params.d(), 1.0);
+        let f = file("id,a,b\nq1,1.5,abc\n");
+        let e = read_items(&f.0, 1.0).unwrap_err().to_string();
+        assert!(
+            e.ends_with(":2: column `b`: `abc` is not a number (use a dot as the decimal mark, e.g. 1.25)"),
+            "{e}"
+        );
+        let f = file("id,a\nq1,1.5\n");
+        let e = read_items(&f.0, 1.0).unwrap_err().to_string();
+        assert!(e.contains(":1: missing column `b`"), "{e}");
+        let f = file("id,a,b,c\nq1,1.5,0,\nq2,-1,0,0\n");
+        let e = read_items(&f.0, 1.0).unwrap_err().to_string();
+        assert!(
+            e.contains(":3: column `a,b,c,d`: item `q2`: discrimination a must be > 0"),
+            "{e}"
+        );
+        let f = file("id,a,b\nq1,1,0\nq2,1\n");
+        let e = read_items(&f.0, 1.0).unwrap_err().to_string();
+        assert!(
+            e.contains(":3: malformed CSV: this row has 2 fields but the header has 3"),
+            "{e}"
+        );
+        let _ = std::io::stderr().flush();
+    }
+
+    #[test]
+    fn responses_both_layouts() {
+        let w = file("id,i1,i2,i3\np1,1,,0\np2,0,1,1\n");
+        let r = read_responses(&w.0).unwrap();
+        assert_eq!(r.items, ["i1", "i2", "i3"]);
+        assert_eq!(
+            r.cells,
+            vec![
+                (0, 0, true),
+                (0, 2, false),
+                (1, 0, false),
+                (1, 1, true),
+                (1, 2, true)
+            ]
+        );
+        let l = file("person,item,score,credit\ns1,i2,1,1\ns1,i1,0,0.5\ns2,i2,0,0\n");
+        let r = read_responses(&l.0).unwrap();
+        assert_eq!(r.items, ["i2", "i1"]);
+        assert_eq!(r.persons, ["s1", "s2"]);
+        assert_eq!(r.cells, vec![(0, 0, true), (0, 1, false), (1, 0, false)]);
+        let bad = file("id,i1\np1,2\n");
+        let e = read_responses(&bad.0).unwrap_err().to_string();
+        assert!(e.contains(":2: column `i1`: `2` is not a score"), "{e}");
+    }
+}
