@@ -25,6 +25,7 @@
 mod error;
 mod model;
 mod quadrature;
+pub mod scoring;
 
 pub use error::{IrtError, ParamError};
 pub use model::{ItemParams, kl_bernoulli, log_logistic, logistic};
