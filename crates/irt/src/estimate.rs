@@ -469,9 +469,9 @@ where
     let last = xs.len() - 1;
     let slope = |x: f64| kind.slope(&Sums::at(it.clone(), x), x);
     let bracket = if gs[k] >= 0.0 {
-        (k < last && gs[k + 1] < 0.0).then_some((k, k + 1))
+        (k < last && gs[k + 1] < 0.0).then(|| (k, k + 1))
     } else {
-        (k > 0 && gs[k - 1] > 0.0).then_some((k - 1, k))
+        (k > 0 && gs[k - 1] > 0.0).then(|| (k - 1, k))
     };
     let Some((i, j)) = bracket else {
         return xs[k];
