@@ -11,10 +11,12 @@
 //! underflows to 0, never NaN.
 //!
 //! The modes (MLE, WLE, MAP) are global maxima on the search range: a 3PL or 4PL likelihood can
-//! be multimodal, so the objective is first scanned on a fine grid (step ≤ 0.05 and ≤ 0.2/max a),
+//! be multimodal, so the objective is first scanned on a fine grid (step ≤ 0.1 and ≤ 0.25/max a),
 //! and the best bracket then refined by Brent's root finder on the derivative. The end points
 //! are part of the scan: when one of them is the maximum, the estimate is that bound and
 //! `bounded` is true.
+//! The MLE and MAP of 1PL/2PL items maximise a concave function and skip the scan: Brent's
+//! root finder runs on the whole range directly.
 
 use std::fmt;
 use std::str::FromStr;
@@ -243,7 +245,7 @@ where
     } else if shape.right == shape.n {
         range.hi
     } else {
-        maximise(it.clone(), Kind::Mle, range, shape.max_a)
+        maximise(it.clone(), Kind::Mle, range, &shape)
     };
     let info = Sums::at(it, theta).info;
     Ok(Estimate {
@@ -270,7 +272,7 @@ where
     if shape.n == 0 {
         return Err(IrtError::EmptyPattern { estimator: "WLE" });
     }
-    let theta = maximise(it.clone(), Kind::Wle, range, shape.max_a);
+    let theta = maximise(it.clone(), Kind::Wle, range, &shape);
     let info = Sums::at(it, theta).info;
     Ok(Estimate {
         theta,
@@ -296,7 +298,7 @@ where
             bounded: false,
         });
     }
-    let theta = maximise(it.clone(), Kind::Map(prior), range, shape.max_a);
+    let theta = maximise(it.clone(), Kind::Map(prior), range, &shape);
     let info = Sums::at(it, theta).info;
     Ok(Estimate {
         theta,
@@ -340,6 +342,8 @@ struct Shape {
     n: usize,
     right: usize,
     max_a: f64,
+    /// Every item is 1PL/2PL (c = 0, d = 1): ln L is then concave.
+    two_pl: bool,
 }
 
 impl Shape {
@@ -348,11 +352,13 @@ impl Shape {
             n: 0,
             right: 0,
             max_a: 0.0,
+            two_pl: true,
         };
         for (item, u) in it {
             s.n += 1;
             s.right += usize::from(u);
             s.max_a = s.max_a.max(item.a());
+            s.two_pl &= item.c() == 0.0 && item.d() == 1.0;
         }
         s
     }
@@ -372,6 +378,13 @@ impl Sums {
     /// P′/(PQ) = (a/s) · (sL/P) · (sM/Q), M = 1 − L, each ratio in [0, 1] and exactly 1 when
     /// c = 0 (first) or d = 1 (second), so no 0/0 can arise far from b.
     fn at<'a>(it: impl Iterator<Item = (&'a ItemParams, bool)>, theta: f64) -> Self {
+        Self::eval(it, theta, true)
+    }
+
+    /// As [`Sums::at`]; the log-likelihood only when `loglik` (it costs a logarithm per item).
+    /// ln P and ln Q are taken from P and Q (each computed without cancellation) unless they
+    /// are tiny, where the log-space form of [`ItemParams::log_prob`] keeps them finite.
+    fn eval<'a>(it: impl Iterator<Item = (&'a ItemParams, bool)>, theta: f64, loglik: bool) -> Self {
         let mut s = Self::default();
         for (item, u) in it {
             let z = item.a() * (theta - item.b());
@@ -385,7 +398,14 @@ impl Sums {
             let w = item.a() / span * r1 * r2; // P′/(PQ)
             let d1 = span * item.a() * l * m; // P′
             let d2 = d1 * item.a() * (m - l); // P″
-            s.loglik += item.log_prob(theta, u);
+            if loglik {
+                let x = if u { p } else { q };
+                s.loglik += if x > 1e-280 {
+                    x.ln()
+                } else {
+                    item.log_prob(theta, u)
+                };
+            }
             s.score += if u { q * w } else { -p * w };
             s.info += d1 * w;
             s.j += d2 * w;
@@ -431,13 +451,26 @@ impl Kind {
 }
 
 /// The global maximiser of the objective on `range`: scan, then Brent's root finder on the
-/// slope inside the best bracket.
-fn maximise<'a, I>(it: I, kind: Kind, range: SearchRange, max_a: f64) -> f64
+/// slope inside the best bracket. A concave objective (MLE, MAP on 1PL/2PL items) needs no
+/// scan: its slope decreases, so the root on the whole range (or the bound) is the maximum.
+fn maximise<'a, I>(it: I, kind: Kind, range: SearchRange, shape: &Shape) -> f64
 where
     I: Iterator<Item = (&'a ItemParams, bool)> + Clone,
 {
     let (lo, hi) = (range.lo, range.hi);
-    let step = 0.05f64.min(0.2 / max_a.max(1e-12));
+    let slope = |x: f64| kind.slope(&Sums::eval(it.clone(), x, false), x);
+    if shape.two_pl && !matches!(kind, Kind::Wle) {
+        let (glo, ghi) = (slope(lo), slope(hi));
+        return if glo <= 0.0 {
+            lo
+        } else if ghi >= 0.0 {
+            hi
+        } else {
+            zeroin(slope, lo, hi, glo, ghi).clamp(lo, hi)
+        };
+    }
+    let with_value = kind.value(&Sums::default(), lo).is_some();
+    let step = 0.1f64.min(0.25 / shape.max_a.max(1e-12));
     let intervals = ((hi - lo) / step).ceil().clamp(32.0, 20_000.0) as usize;
     let h = (hi - lo) / intervals as f64;
     let mut xs = Vec::with_capacity(intervals + 1);
@@ -445,7 +478,7 @@ where
     let mut gs = Vec::with_capacity(intervals + 1);
     for k in 0..=intervals {
         let x = if k == intervals { hi } else { lo + h * k as f64 };
-        let s = Sums::at(it.clone(), x);
+        let s = Sums::eval(it.clone(), x, with_value);
         let g = kind.slope(&s, x);
         let f = match kind.value(&s, x) {
             Some(f) => f,
@@ -467,7 +500,6 @@ where
         }
     }
     let last = xs.len() - 1;
-    let slope = |x: f64| kind.slope(&Sums::at(it.clone(), x), x);
     let bracket = if gs[k] >= 0.0 {
         (k < last && gs[k + 1] < 0.0).then(|| (k, k + 1))
     } else {

@@ -86,8 +86,27 @@ pub fn kl_posterior(item: &ItemParams, theta_hat: f64, nodes: &[f64], weights: &
 /// per node, no allocation. Clamped at 0 against rounding.
 #[inline]
 pub fn kl_posterior_rows(p_hat: f64, q_hat: f64, weights: &[f64], log_p: &[f64], log_q: &[f64]) -> f64 {
-    let (mut sp, mut sq) = (0.0, 0.0);
-    for ((&w, &lp), &lq) in weights.iter().zip(log_p).zip(log_q) {
+    let n = weights.len().min(log_p.len()).min(log_q.len());
+    let (weights, log_p, log_q) = (&weights[..n], &log_p[..n], &log_q[..n]);
+    // four independent accumulators per sum so that the loop vectorises
+    let (mut sp, mut sq) = ([0.0f64; 4], [0.0f64; 4]);
+    let (wc, pc, qc) = (
+        weights.chunks_exact(4),
+        log_p.chunks_exact(4),
+        log_q.chunks_exact(4),
+    );
+    let (wr, pr, qr) = (wc.remainder(), pc.remainder(), qc.remainder());
+    for ((w, p), q) in wc.zip(pc).zip(qc) {
+        for j in 0..4 {
+            sp[j] += w[j] * p[j];
+            sq[j] += w[j] * q[j];
+        }
+    }
+    let (mut sp, mut sq) = (
+        (sp[0] + sp[1]) + (sp[2] + sp[3]),
+        (sq[0] + sq[1]) + (sq[2] + sq[3]),
+    );
+    for ((&w, &lp), &lq) in wr.iter().zip(pr).zip(qr) {
         sp += w * lp;
         sq += w * lq;
     }

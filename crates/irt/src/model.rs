@@ -134,7 +134,10 @@ impl ItemParams {
     #[inline]
     fn core(&self, theta: f64) -> (f64, f64) {
         let z = self.a * (theta - self.b);
-        (logistic(z), logistic(-z))
+        // one exponential for both: with e = exp(−|z|), the larger is 1/(1 + e), the smaller e/(1 + e)
+        let e = (-z.abs()).exp();
+        let r = 1.0 / (1.0 + e);
+        if z >= 0.0 { (r, e * r) } else { (e * r, r) }
     }
 
     /// Probability of a right answer, P(θ).
@@ -170,6 +173,10 @@ impl ItemParams {
     #[inline]
     pub fn log_prob(&self, theta: f64, correct: bool) -> f64 {
         let z = self.a * (theta - self.b);
+        if self.c == 0.0 && self.d == 1.0 {
+            // 1PL/2PL: ln L(±z) exactly (the general form below reduces to it)
+            return log_logistic(if correct { z } else { -z });
+        }
         let ls = (self.d - self.c).ln();
         if correct {
             // ln(c + (d − c) L)
