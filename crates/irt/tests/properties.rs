@@ -119,4 +119,23 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    fn mle_and_map_are_global_maxima(
+        items in prop::collection::vec(item_4pl(), 2..12),
+        bits in prop::collection::vec(any::<bool>(), 12),
+    ) {
+        let u = &bits[..items.len()];
+        let range = SearchRange::default();
+        let prior = NormalPrior::default();
+        let ll = |t: f64| -> f64 { items.iter().zip(u).map(|(it, &u)| it.log_prob(t, u)).sum() };
+        let lp = |t: f64| ll(t) - 0.5 * t * t;
+        let grid: Vec<f64> = (0..=4000).map(|k| -4.0 + 0.002 * f64::from(k)).collect();
+        let best_ll = grid.iter().map(|&t| ll(t)).fold(f64::NEG_INFINITY, f64::max);
+        let best_lp = grid.iter().map(|&t| lp(t)).fold(f64::NEG_INFINITY, f64::max);
+        let m = mle(items.iter().zip(u.iter().copied()), range).unwrap();
+        let p = map(items.iter().zip(u.iter().copied()), prior, range).unwrap();
+        prop_assert!(ll(m.theta) >= best_ll - 1e-9, "MLE {} (ll {}) below grid max {}", m.theta, ll(m.theta), best_ll);
+        prop_assert!(lp(p.theta) >= best_lp - 1e-9, "MAP {} below grid max", p.theta);
+    }
 }
