@@ -382,13 +382,17 @@ impl Sums {
     }
 
     /// As [`Sums::at`]; the log-likelihood only when `loglik` (it costs a logarithm per item).
-    /// ln P and ln Q are taken from P and Q (each computed without cancellation) unless they
-    /// are tiny, where the log-space form of [`ItemParams::log_prob`] keeps them finite.
+    /// ln P and ln Q are taken from P and Q (each computed without cancellation; ln_1p of the
+    /// complement above ½) unless they are tiny, where [`ItemParams::log_prob`]'s log-space
+    /// form keeps them finite.
     fn eval<'a>(it: impl Iterator<Item = (&'a ItemParams, bool)>, theta: f64, loglik: bool) -> Self {
         let mut s = Self::default();
         for (item, u) in it {
             let z = item.a() * (theta - item.b());
-            let (l, m) = (crate::logistic(z), crate::logistic(-z));
+            // L and 1 − L from one exponential of −|z|
+            let e = (-z.abs()).exp();
+            let r = 1.0 / (1.0 + e);
+            let (l, m) = if z >= 0.0 { (r, e * r) } else { (e * r, r) };
             let (c, d) = (item.c(), item.d());
             let span = d - c;
             let p = c + span * l;
@@ -399,8 +403,10 @@ impl Sums {
             let d1 = span * item.a() * l * m; // P′
             let d2 = d1 * item.a() * (m - l); // P″
             if loglik {
-                let x = if u { p } else { q };
-                s.loglik += if x > 1e-280 {
+                let (x, y) = if u { (p, q) } else { (q, p) };
+                s.loglik += if x > 0.5 {
+                    (-y).ln_1p()
+                } else if x > 1e-280 {
                     x.ln()
                 } else {
                     item.log_prob(theta, u)
