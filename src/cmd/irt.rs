@@ -30,7 +30,7 @@ pub struct EstimateArgs {
     /// administered (e.g. `1,0,.,1`).
     #[arg(long, value_name = "PATTERN", allow_hyphen_values = true)]
     responses: String,
-    /// Ability estimator.
+    /// Ability estimator: mle, wle, map or eap.
     #[arg(long, default_value = "eap", value_parser = parse_estimator)]
     estimator: Estimator,
     /// Mean of the normal prior (MAP, EAP).

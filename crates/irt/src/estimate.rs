@@ -11,7 +11,8 @@
 //! underflows to 0, never NaN.
 //!
 //! The modes (MLE, WLE, MAP) are global maxima on the search range: a 3PL or 4PL likelihood can
-//! be multimodal, so the objective is first scanned on a fine grid (step ≤ 0.1 and ≤ 0.25/max a),
+//! be multimodal, so the objective is first scanned on a fine grid (step ≤ 0.1 and ≤ 0.25/max a,
+//! at most 20,000 intervals),
 //! and the best bracket then refined by Brent's root finder on the derivative. The end points
 //! are part of the scan: when one of them is the maximum, the estimate is that bound and
 //! `bounded` is true.
@@ -95,7 +96,7 @@ impl FromStr for Estimator {
     }
 }
 
-/// A finite search interval [lo, hi] with lo < hi.
+/// A search interval [lo, hi] with lo < hi and a finite width.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SearchRange {
     lo: f64,
@@ -103,9 +104,9 @@ pub struct SearchRange {
 }
 
 impl SearchRange {
-    /// Validates the interval ([`IrtError::InvalidRange`] unless finite with lo < hi).
+    /// Validates the interval ([`IrtError::InvalidRange`] unless lo < hi and hi − lo is finite).
     pub fn new(lo: f64, hi: f64) -> Result<Self, IrtError> {
-        if lo.is_finite() && hi.is_finite() && lo < hi {
+        if lo < hi && (hi - lo).is_finite() {
             Ok(Self { lo, hi })
         } else {
             Err(IrtError::InvalidRange { lo, hi })
@@ -201,6 +202,17 @@ pub fn pattern<'a>(
 }
 
 /// Runs `estimator` with `settings`.
+///
+/// ```
+/// use jauge_irt::{Estimator, ItemParams, Settings, estimate, pattern};
+///
+/// let items = [ItemParams::rasch(-1.0)?, ItemParams::rasch(0.0)?, ItemParams::rasch(1.0)?];
+/// let answers = [Some(true), Some(false), None]; // the third item was not administered
+/// let e = estimate(Estimator::Mle, pattern(&items, &answers)?, &Settings::default())?;
+/// // score r − ΣP = 0 with P₁ + P₂ = 1 → θ̂ = −½ by symmetry about the mean difficulty
+/// assert!((e.theta + 0.5).abs() < 1e-9 && !e.bounded);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn estimate<'a, R>(estimator: Estimator, responses: R, settings: &Settings) -> Result<Estimate, IrtError>
 where
     R: IntoIterator<Item = (&'a ItemParams, bool)>,
@@ -666,6 +678,8 @@ mod tests {
         assert_eq!(eap(none, &g).theta, -0.5);
         assert!(SearchRange::new(1.0, 1.0).is_err());
         assert!(SearchRange::new(f64::NAN, 1.0).is_err());
+        assert!(SearchRange::new(-f64::MAX, f64::MAX).is_err()); // width overflows
+        assert!(Grid::new(61, -f64::MAX, f64::MAX, 0.0, 1.0).is_err());
         assert!(NormalPrior::new(0.0, 0.0).is_err());
         let pat = [Some(true), None];
         assert!(pattern(&items, &pat[..1]).is_err());

@@ -26,7 +26,7 @@ impl Grid {
                 "{n} node(s): at least 2 are needed"
             )));
         }
-        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        if !(lo < hi && (hi - lo).is_finite()) {
             return Err(IrtError::InvalidRange { lo, hi });
         }
         if !(prior_mean.is_finite() && prior_sd.is_finite() && prior_sd > 0.0) {
