@@ -12,10 +12,10 @@
 //!
 //! The modes (MLE, WLE, MAP) are global maxima on the search range: a 3PL or 4PL likelihood can
 //! be multimodal, so the objective is first scanned on a fine grid (step ≤ 0.1 and ≤ 0.25/max a,
-//! at most 20,000 intervals),
-//! and the best bracket then refined by Brent's root finder on the derivative. The end points
-//! are part of the scan: when one of them is the maximum, the estimate is that bound and
-//! `bounded` is true.
+//! at most 20,000 intervals), and the best bracket then refined by Brent's root finder on the
+//! derivative. The end points are part of the scan: when one of them is the maximum, the
+//! estimate is that bound and `bounded` is true.
+//!
 //! The MLE and MAP of 1PL/2PL items maximise a concave function and skip the scan: Brent's
 //! root finder runs on the whole range directly.
 
