@@ -25,7 +25,6 @@ pub fn finish(result: anyhow::Result<u8>) -> ExitCode {
 }
 
 /// Prints one JSON document on stdout (the `--json` contract: exactly one document, no NaN).
-#[allow(dead_code)] // used by the commands as they land
 pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
@@ -34,7 +33,6 @@ pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 }
 
 /// A finite number as JSON, or `null` when it is NaN or infinite.
-#[allow(dead_code)] // used by the commands as they land
 pub fn num(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }

@@ -23,11 +23,21 @@
 #![deny(missing_docs)]
 
 mod error;
+mod estimate;
+mod information;
 mod model;
 mod quadrature;
 pub mod scoring;
 
 pub use error::{IrtError, ParamError};
+pub use estimate::{
+    Estimate, Estimator, NormalPrior, SearchRange, Settings, UnknownEstimator, eap, estimate, map, mle,
+    pattern, wle,
+};
+pub use information::{
+    LikelihoodTable, kl_index, kl_posterior, kl_posterior_rows, max_information_item, posterior_weights_into,
+    test_information,
+};
 pub use model::{ItemParams, kl_bernoulli, log_logistic, logistic};
 pub use quadrature::{Grid, Posterior};
 

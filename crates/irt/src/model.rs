@@ -134,7 +134,10 @@ impl ItemParams {
     #[inline]
     fn core(&self, theta: f64) -> (f64, f64) {
         let z = self.a * (theta - self.b);
-        (logistic(z), logistic(-z))
+        // one exponential for both: with e = exp(−|z|), the larger is 1/(1 + e), the smaller e/(1 + e)
+        let e = (-z.abs()).exp();
+        let r = 1.0 / (1.0 + e);
+        if z >= 0.0 { (r, e * r) } else { (e * r, r) }
     }
 
     /// Probability of a right answer, P(θ).
@@ -169,7 +172,24 @@ impl ItemParams {
     /// space so that it stays finite and accurate at extreme θ.
     #[inline]
     pub fn log_prob(&self, theta: f64, correct: bool) -> f64 {
+        // Fast path with full relative precision: P and Q both come from one exponential
+        // without cancellation; ln x for x ≤ ½, ln(1 − y) = ln_1p(−y) above. Log space is
+        // only needed near underflow.
+        let (l, m) = self.core(theta);
+        let s = self.d - self.c;
+        let (p, q) = (self.c + s * l, (1.0 - self.d) + s * m);
+        let (x, y) = if correct { (p, q) } else { (q, p) };
+        if x > 0.5 {
+            return (-y).ln_1p();
+        }
+        if x > 1e-280 {
+            return x.ln();
+        }
         let z = self.a * (theta - self.b);
+        if self.c == 0.0 && self.d == 1.0 {
+            // 1PL/2PL: ln L(±z) exactly (the general form below reduces to it)
+            return log_logistic(if correct { z } else { -z });
+        }
         let ls = (self.d - self.c).ln();
         if correct {
             // ln(c + (d − c) L)
@@ -334,6 +354,11 @@ mod tests {
             assert!(it.log_prob(t, false).is_finite());
             assert!(it.information(t).is_finite() && it.information(t) >= 0.0);
         }
+        // near P = 1 the log keeps full relative precision: ln σ(30) = −ln(1 + e^−30)
+        let r = ItemParams::rasch(0.0).unwrap();
+        let want = -(-30.0f64).exp().ln_1p();
+        assert!(((r.log_prob(30.0, true) - want) / want).abs() < 1e-14);
+        assert!(((r.log_prob(-30.0, false) - want) / want).abs() < 1e-14);
         // ln P for a 2PL far below b is a·(θ − b) to first order
         assert!(close(it.log_prob(-200.0, true), -800.0, 1e-9));
         assert!(close(it.log_prob(200.0, false), -800.0, 1e-9));

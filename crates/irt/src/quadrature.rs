@@ -26,7 +26,7 @@ impl Grid {
                 "{n} node(s): at least 2 are needed"
             )));
         }
-        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        if !(lo < hi && (hi - lo).is_finite()) {
             return Err(IrtError::InvalidRange { lo, hi });
         }
         if !(prior_mean.is_finite() && prior_sd.is_finite() && prior_sd > 0.0) {
@@ -192,22 +192,28 @@ impl Posterior {
         w
     }
 
-    /// Posterior mean (the EAP estimate) and posterior SD, in one pass.
+    /// Posterior mean (the EAP estimate) and posterior SD, in one pass (one exponential per
+    /// node): moments are taken about the posterior mode node t₀, mean = t₀ + S₁/S₀ and
+    /// variance = S₂/S₀ − (S₁/S₀)², which loses no precision because the weights are
+    /// concentrated near t₀.
     pub fn mean_sd(&self) -> (f64, f64) {
-        let m = self.log_post.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let (mut s0, mut s1) = (0.0, 0.0);
+        let (mut k0, mut m) = (0, f64::NEG_INFINITY);
+        for (k, &l) in self.log_post.iter().enumerate() {
+            if l > m {
+                (k0, m) = (k, l);
+            }
+        }
+        let t0 = self.nodes[k0];
+        let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
         for (&l, &t) in self.log_post.iter().zip(&self.nodes) {
             let w = (l - m).exp();
+            let x = t - t0;
             s0 += w;
-            s1 += w * t;
+            s1 += w * x;
+            s2 += w * x * x;
         }
-        let mean = s1 / s0;
-        let mut s2 = 0.0;
-        for (&l, &t) in self.log_post.iter().zip(&self.nodes) {
-            let w = (l - m).exp();
-            s2 += w * (t - mean) * (t - mean);
-        }
-        (mean, (s2 / s0).sqrt())
+        let d = s1 / s0;
+        (t0 + d, (s2 / s0 - d * d).max(0.0).sqrt())
     }
 
     /// Posterior mean, the EAP estimate of θ.
