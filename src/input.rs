@@ -323,6 +323,91 @@ pub fn read_responses(path: &Path) -> Result<Responses, InputError> {
     Ok(out)
 }
 
+/// Reads responses like [`read_responses`], faster on large wide files (byte records, no per-cell
+/// allocation): the same layouts, results and error messages. The long layout goes through
+/// [`read_responses`].
+pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
+    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(&bytes[..]);
+    let h: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_err(path, e))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let long = ["person", "item", "score"]
+        .iter()
+        .all(|c| h.iter().any(|x| x == c));
+    if long {
+        return read_responses(path);
+    }
+    let ci = column(
+        path,
+        &h,
+        "id",
+        "`id,<item ids…>` (wide) or `person,item,score` (long)",
+    )?;
+    let mut out = Responses {
+        items: h
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != ci)
+            .map(|(_, s)| s.clone())
+            .collect(),
+        ..Responses::default()
+    };
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(path, e)),
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let p = out.persons.len() as u32;
+        let id = std::str::from_utf8(&rec[ci]).map_err(|_| InputError::Cell {
+            path: path.into(),
+            line,
+            column: "id".into(),
+            msg: "the id is not valid UTF-8".into(),
+        })?;
+        out.persons.push(id.to_owned());
+        let mut j = 0u32;
+        for (k, cell) in rec.iter().enumerate() {
+            if k == ci {
+                continue;
+            }
+            match cell {
+                b"" => {}
+                b"0" => out.cells.push((p, j, false)),
+                b"1" => out.cells.push((p, j, true)),
+                other => {
+                    return Err(InputError::Cell {
+                        path: path.into(),
+                        line,
+                        column: h[k].clone(),
+                        msg: format!(
+                            "`{}` is not a score: use 0, 1, or leave the cell empty (not administered)",
+                            String::from_utf8_lossy(other)
+                        ),
+                    });
+                }
+            }
+            j += 1;
+        }
+    }
+    if out.persons.is_empty() {
+        return Err(InputError::Empty { path: path.into() });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,5 +495,13 @@ mod tests {
         let bad = file("id,i1\np1,2\n");
         let e = read_responses(&bad.0).unwrap_err().to_string();
         assert!(e.contains(":2: column `i1`: `2` is not a score"), "{e}");
+        let e = read_responses_fast(&bad.0).unwrap_err().to_string();
+        assert!(e.contains(":2: column `i1`: `2` is not a score"), "{e}");
+        let r = read_responses_fast(&w.0).unwrap();
+        assert_eq!(r.items, ["i1", "i2", "i3"]);
+        assert_eq!(r.persons, ["p1", "p2"]);
+        assert_eq!(r.cells, read_responses(&w.0).unwrap().cells);
+        let r = read_responses_fast(&l.0).unwrap();
+        assert_eq!(r.cells, vec![(0, 0, true), (0, 1, false), (1, 0, false)]);
     }
 }

@@ -21,6 +21,11 @@ enum Command {
     /// Item response theory: estimate an ability, compute item information.
     #[command(subcommand)]
     Irt(cmd::irt::IrtCommand),
+    /// Calibrate item parameters from recorded responses (marginal maximum likelihood, EM).
+    Calibrate(cmd::calibrate::CalibrateArgs),
+    /// Item analysis: classical statistics, fit and differential functioning.
+    #[command(subcommand)]
+    Items(cmd::items::ItemsCommand),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +39,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Irt(c) => cmd::irt::run(c),
+        Command::Calibrate(a) => cmd::calibrate::run(a),
+        Command::Items(c) => cmd::items::run(c),
     };
     cmd::finish(result)
 }

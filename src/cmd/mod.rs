@@ -5,7 +5,9 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+pub mod calibrate;
 pub mod irt;
+pub mod items;
 
 /// Reports a command's outcome and turns it into the process exit status.
 pub fn finish(result: anyhow::Result<u8>) -> ExitCode {

@@ -22,6 +22,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod analysis;
+pub mod calibration;
 mod error;
 mod estimate;
 mod information;

@@ -1,0 +1,294 @@
+//! Sparse response data: each person answers a small, different subset of the items.
+//!
+//! Responses are stored per person as (item, score) lists, never as a dense person × item matrix,
+//! and identical response patterns are collapsed into one pattern with a frequency (a complete
+//! 5-item test such as LSAT6 has at most 32 distinct patterns for 1,000 people).
+
+use std::collections::HashMap;
+
+use super::CalibrationError;
+
+/// One scored response: the item's index and whether the answer was right (score 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Response {
+    /// Index of the item in the calibration's item list.
+    pub item: u32,
+    /// True for a right answer (score 1), false otherwise.
+    pub correct: bool,
+}
+
+#[inline]
+pub(crate) fn pack(item: u32, correct: bool) -> u32 {
+    (item << 1) | u32::from(correct)
+}
+
+#[inline]
+pub(crate) fn unpack(cell: u32) -> Response {
+    Response {
+        item: cell >> 1,
+        correct: cell & 1 == 1,
+    }
+}
+
+/// Responses of many persons to a set of items, with identical patterns collapsed.
+///
+/// Built by [`ResponseData::from_cells`] or [`ResponseData::from_persons`]; every person keeps the
+/// index of its pattern so that per-person results (θ̂, residuals) can be recovered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseData {
+    n_items: usize,
+    /// CSR offsets of the distinct patterns into `cells` (length = patterns + 1).
+    starts: Vec<usize>,
+    /// Packed cells `item << 1 | score`, sorted by item within a pattern.
+    cells: Vec<u32>,
+    /// How many persons share each pattern.
+    counts: Vec<f64>,
+    /// The pattern of each person.
+    person_pattern: Vec<u32>,
+}
+
+impl ResponseData {
+    /// Builds the data from `(person, item, correct)` triples for `n_persons` persons and
+    /// `n_items` items, in any order. A person who answered nothing keeps an empty pattern.
+    ///
+    /// Errors: an index out of range, more than 2³⁰ items, or the same person answering the
+    /// same item twice.
+    pub fn from_cells(
+        n_items: usize,
+        n_persons: usize,
+        cells: impl IntoIterator<Item = (u32, u32, bool)>,
+    ) -> Result<Self, CalibrationError> {
+        if n_items >= (1 << 30) {
+            return Err(CalibrationError::TooManyItems(n_items));
+        }
+        let cells: Vec<(u32, u32, bool)> = cells.into_iter().collect();
+        // Counting sort by person.
+        let mut counts = vec![0usize; n_persons + 1];
+        for &(p, i, _) in &cells {
+            if p as usize >= n_persons {
+                return Err(CalibrationError::PersonOutOfRange {
+                    person: p as usize,
+                    persons: n_persons,
+                });
+            }
+            if i as usize >= n_items {
+                return Err(CalibrationError::ItemOutOfRange {
+                    item: i as usize,
+                    items: n_items,
+                });
+            }
+            counts[p as usize + 1] += 1;
+        }
+        for k in 1..counts.len() {
+            counts[k] += counts[k - 1];
+        }
+        let mut next = counts.clone();
+        let mut flat = vec![0u32; cells.len()];
+        for &(p, i, s) in &cells {
+            let slot = &mut next[p as usize];
+            flat[*slot] = pack(i, s);
+            *slot += 1;
+        }
+        drop(cells);
+        let mut builder = Builder::new(n_items);
+        for p in 0..n_persons {
+            let person = &mut flat[counts[p]..counts[p + 1]];
+            builder.push(p, person)?;
+        }
+        Ok(builder.finish())
+    }
+
+    /// Builds the data from one list of responses per person.
+    pub fn from_persons(n_items: usize, persons: &[Vec<Response>]) -> Result<Self, CalibrationError> {
+        let cells = persons
+            .iter()
+            .enumerate()
+            .flat_map(|(p, rs)| rs.iter().map(move |r| (p as u32, r.item, r.correct)));
+        Self::from_cells(n_items, persons.len(), cells)
+    }
+
+    /// Number of items.
+    pub fn n_items(&self) -> usize {
+        self.n_items
+    }
+
+    /// Number of persons.
+    pub fn n_persons(&self) -> usize {
+        self.person_pattern.len()
+    }
+
+    /// Number of distinct response patterns.
+    pub fn n_patterns(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Total number of responses over all persons.
+    pub fn n_responses(&self) -> usize {
+        self.person_pattern
+            .iter()
+            .map(|&q| self.starts[q as usize + 1] - self.starts[q as usize])
+            .sum()
+    }
+
+    /// The responses of person `p`, sorted by item (empty when `p` is out of range).
+    pub fn person(&self, p: usize) -> impl Iterator<Item = Response> + '_ {
+        let cells = match self.person_pattern.get(p) {
+            Some(&q) => self.pattern_cells(q as usize),
+            None => &[],
+        };
+        cells.iter().map(|&c| unpack(c))
+    }
+
+    /// The pattern index of person `p`.
+    pub fn pattern_of(&self, p: usize) -> Option<usize> {
+        self.person_pattern.get(p).map(|&q| q as usize)
+    }
+
+    /// The responses of distinct pattern `q`, sorted by item.
+    pub fn pattern(&self, q: usize) -> impl Iterator<Item = Response> + '_ {
+        self.pattern_cells(q).iter().map(|&c| unpack(c))
+    }
+
+    /// How many persons share pattern `q`.
+    pub fn pattern_count(&self, q: usize) -> f64 {
+        self.counts.get(q).copied().unwrap_or(0.0)
+    }
+
+    pub(crate) fn pattern_cells(&self, q: usize) -> &[u32] {
+        match (self.starts.get(q), self.starts.get(q + 1)) {
+            (Some(&s), Some(&e)) => &self.cells[s..e],
+            _ => &[],
+        }
+    }
+
+    pub(crate) fn counts(&self) -> &[f64] {
+        &self.counts
+    }
+
+    /// Per item: (number of responses, number right).
+    pub fn item_totals(&self) -> Vec<(f64, f64)> {
+        let mut t = vec![(0.0, 0.0); self.n_items];
+        for (q, &n) in self.counts.iter().enumerate() {
+            for r in self.pattern(q) {
+                let e = &mut t[r.item as usize];
+                e.0 += n;
+                if r.correct {
+                    e.1 += n;
+                }
+            }
+        }
+        t
+    }
+}
+
+struct Builder {
+    n_items: usize,
+    index: HashMap<Vec<u32>, u32>,
+    starts: Vec<usize>,
+    cells: Vec<u32>,
+    counts: Vec<f64>,
+    person_pattern: Vec<u32>,
+}
+
+impl Builder {
+    fn new(n_items: usize) -> Self {
+        Self {
+            n_items,
+            index: HashMap::new(),
+            starts: vec![0],
+            cells: Vec::new(),
+            counts: Vec::new(),
+            person_pattern: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, p: usize, person: &mut [u32]) -> Result<(), CalibrationError> {
+        person.sort_unstable();
+        for w in person.windows(2) {
+            if w[0] >> 1 == w[1] >> 1 {
+                return Err(CalibrationError::DuplicateResponse {
+                    person: p,
+                    item: (w[0] >> 1) as usize,
+                });
+            }
+        }
+        let q = match self.index.get(&*person) {
+            Some(&q) => q,
+            None => {
+                let q = self.counts.len() as u32;
+                self.index.insert(person.to_vec(), q);
+                self.cells.extend_from_slice(person);
+                self.starts.push(self.cells.len());
+                self.counts.push(0.0);
+                q
+            }
+        };
+        self.counts[q as usize] += 1.0;
+        self.person_pattern.push(q);
+        Ok(())
+    }
+
+    fn finish(self) -> ResponseData {
+        ResponseData {
+            n_items: self.n_items,
+            starts: self.starts,
+            cells: self.cells,
+            counts: self.counts,
+            person_pattern: self.person_pattern,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapses_identical_patterns_and_keeps_persons() {
+        let cells = [
+            (0, 1, true),
+            (0, 0, false),
+            (1, 0, false),
+            (1, 1, true),
+            (2, 2, true),
+        ];
+        let d = ResponseData::from_cells(3, 4, cells).unwrap();
+        assert_eq!(d.n_persons(), 4);
+        assert_eq!(d.n_patterns(), 3); // {0:0,1:1}, {2:1}, {}
+        assert_eq!(d.pattern_of(0), d.pattern_of(1));
+        assert_eq!(d.pattern_count(d.pattern_of(0).unwrap()), 2.0);
+        let p0: Vec<_> = d.person(0).collect();
+        assert_eq!(
+            p0,
+            [
+                Response {
+                    item: 0,
+                    correct: false
+                },
+                Response {
+                    item: 1,
+                    correct: true
+                }
+            ]
+        );
+        assert_eq!(d.person(3).count(), 0);
+        assert_eq!(d.n_responses(), 5);
+        assert_eq!(d.item_totals(), vec![(2.0, 0.0), (2.0, 2.0), (1.0, 1.0)]);
+    }
+
+    #[test]
+    fn rejects_bad_indices_and_duplicates() {
+        assert!(matches!(
+            ResponseData::from_cells(2, 1, [(0, 2, true)]),
+            Err(CalibrationError::ItemOutOfRange { .. })
+        ));
+        assert!(matches!(
+            ResponseData::from_cells(2, 1, [(1, 0, true)]),
+            Err(CalibrationError::PersonOutOfRange { .. })
+        ));
+        assert!(matches!(
+            ResponseData::from_cells(2, 1, [(0, 1, true), (0, 1, false)]),
+            Err(CalibrationError::DuplicateResponse { person: 0, item: 1 })
+        ));
+    }
+}

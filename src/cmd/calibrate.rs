@@ -1,0 +1,299 @@
+//! `jauge calibrate`: item calibration by marginal maximum likelihood (EM) from recorded responses.
+//!
+//! The `--db FILE --bank DIR` mode of `CONTRACTS.md` (one calibration per competence from the
+//! store) needs the response store and is not available yet.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use jauge_irt::calibration::{
+    CPrior, Calibration, CalibrationOptions, Model, Progress, ResponseData, calibrate_with_progress,
+};
+use serde_json::json;
+
+use crate::cmd::{num, print_json};
+use crate::input::{self, Responses};
+
+/// The model to calibrate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModelArg {
+    /// One-parameter logistic: slopes 1 and a free latent SD (or one common slope).
+    #[value(name = "1pl")]
+    One,
+    /// Two-parameter logistic (recommended for adaptive data).
+    #[value(name = "2pl")]
+    Two,
+    /// Three-parameter logistic with a Beta prior on c.
+    #[value(name = "3pl")]
+    Three,
+}
+
+/// Arguments of `jauge calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Responses, wide (`id,<item ids…>`) or long (`person,item,score,…`).
+    #[arg(long, value_name = "FILE")]
+    pub responses: PathBuf,
+    /// The model.
+    #[arg(long, value_enum)]
+    pub model: ModelArg,
+    /// Anchor items (an item-parameter CSV `id,a,b[,c,d]`): they keep their parameters and the
+    /// latent mean and SD are estimated, so the other items land on the anchors' scale.
+    #[arg(long, value_name = "FILE")]
+    pub anchors: Option<PathBuf>,
+    /// Number of quadrature nodes.
+    #[arg(long, default_value_t = 61)]
+    pub quadrature: usize,
+    /// Quadrature range `LO,HI`.
+    #[arg(
+        long,
+        default_value = "-6,6",
+        allow_hyphen_values = true,
+        value_name = "LO,HI"
+    )]
+    pub range: String,
+    /// 1PL only: estimate one common slope with a N(0, 1) latent instead of slopes 1 and a free
+    /// latent SD.
+    #[arg(long)]
+    pub common_slope: bool,
+    /// 3PL only: the mode of the Beta prior on c of every item (weight 20, BILOG-MG's convention).
+    /// Default 0.2 (a 5-option single-choice item).
+    #[arg(long, value_name = "P", default_value_t = 0.2)]
+    pub c_prior: f64,
+    /// Write the calibrated parameters to this CSV (`id,a,b,c,d`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// E-step worker threads (0: all cores). The results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Stop after this many EM cycles.
+    #[arg(long, default_value_t = 500)]
+    pub max_iterations: usize,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses `LO,HI` (negative values allowed).
+pub fn parse_range(s: &str) -> anyhow::Result<(f64, f64)> {
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let [lo, hi] = parts[..] else {
+        bail!("--range `{s}`: expected two numbers `LO,HI`, e.g. -6,6");
+    };
+    let lo: f64 = lo
+        .parse()
+        .with_context(|| format!("--range `{s}`: `{lo}` is not a number"))?;
+    let hi: f64 = hi
+        .parse()
+        .with_context(|| format!("--range `{s}`: `{hi}` is not a number"))?;
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        bail!("--range `{s}`: it must be finite with LO < HI, e.g. -6,6");
+    }
+    Ok((lo, hi))
+}
+
+/// Turns a response table into the calibration's sparse data.
+pub fn to_data(path: &Path, r: Responses) -> anyhow::Result<ResponseData> {
+    ResponseData::from_cells(r.items.len(), r.persons.len(), r.cells).map_err(|e| {
+        use jauge_irt::calibration::CalibrationError as E;
+        match e {
+            E::DuplicateResponse { person, item } => anyhow::anyhow!(
+                "{}: person `{}` answered item `{}` more than once; keep one response per person and item",
+                path.display(),
+                r.persons.get(person).map_or("?", String::as_str),
+                r.items.get(item).map_or("?", String::as_str)
+            ),
+            other => anyhow::anyhow!("{}: {other}", path.display()),
+        }
+    })
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+pub fn progress_bar(max: usize) -> indicatif::ProgressBar {
+    let pb =
+        indicatif::ProgressBar::with_draw_target(Some(max as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} EM cycle {pos} {msg} [{elapsed_precise}]")
+    {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// Runs a calibration with a progress bar; maps "cannot calibrate" errors to item ids.
+pub fn run_calibration(
+    data: &ResponseData,
+    item_ids: &[String],
+    options: &CalibrationOptions,
+) -> anyhow::Result<Calibration> {
+    let pb = progress_bar(options.max_iterations);
+    let mut tick = |p: &Progress| {
+        pb.set_position(p.iteration as u64);
+        pb.set_message(format!(
+            "log-likelihood {:.3}, largest change {:.2e}",
+            p.loglik, p.max_change
+        ));
+    };
+    let fit = calibrate_with_progress(data, options, &mut tick);
+    pb.finish_and_clear();
+    fit.map_err(|e| match e {
+        jauge_irt::calibration::CalibrationError::Degenerate(items) => anyhow::anyhow!(
+            "{} item(s) cannot be calibrated (no response, or every response right or every response wrong): {}; remove them from the responses or give them as --anchors",
+            items.len(),
+            items
+                .iter()
+                .take(20)
+                .map(|&i| item_ids.get(i).map_or("?", String::as_str))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => anyhow::Error::new(other),
+    })
+}
+
+/// Runs `jauge calibrate`.
+pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
+    let range = parse_range(&args.range)?;
+    if args.common_slope && args.model != ModelArg::One {
+        bail!("--common-slope applies to --model 1pl only");
+    }
+    let responses = input::read_responses_fast(&args.responses)?;
+    let item_ids = responses.items.clone();
+    let data = to_data(&args.responses, responses)?;
+    let model = match (args.model, args.common_slope) {
+        (ModelArg::One, false) => Model::Rasch,
+        (ModelArg::One, true) => Model::CommonSlope,
+        (ModelArg::Two, _) => Model::TwoPl,
+        (ModelArg::Three, _) => Model::ThreePl,
+    };
+    let mut options = CalibrationOptions::new(model);
+    options.nodes = args.quadrature;
+    options.range = range;
+    options.threads = args.threads;
+    options.max_iterations = args.max_iterations;
+    options.default_c_prior = CPrior::centred(args.c_prior, CPrior::DEFAULT_WEIGHT)
+        .map_err(|e| anyhow::anyhow!("--c-prior: {e}"))?;
+    if let Some(path) = &args.anchors {
+        let anchors = input::read_items(path, 1.0)?;
+        let mut map: std::collections::HashMap<&str, jauge_irt::ItemParams> =
+            anchors.iter().map(|r| (r.id.as_str(), r.params)).collect();
+        options.anchors = item_ids.iter().map(|id| map.remove(id.as_str())).collect();
+        if options.anchors.iter().all(Option::is_none) {
+            bail!(
+                "{}: none of its items appears in {}; anchors must share item ids with the responses",
+                path.display(),
+                args.responses.display()
+            );
+        }
+        if !map.is_empty() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: {} anchor item(s) have no response and are not used",
+                map.len()
+            );
+        }
+    }
+    let fit = run_calibration(&data, &item_ids, &options)?;
+    if !fit.converged {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: EM did not converge in {} cycles; the estimates are the last cycle's",
+            fit.iterations
+        );
+    }
+    if let Some(out) = &args.out {
+        write_items(out, &item_ids, &fit)?;
+    }
+    if args.json {
+        let items: Vec<_> = fit
+            .items
+            .iter()
+            .zip(&item_ids)
+            .map(|(it, id)| {
+                let p = it.params;
+                json!({
+                    "id": id, "a": num(p.a()), "b": num(p.b()), "c": num(p.c()), "d": num(p.d()),
+                    "se_a": it.se_a.map_or(serde_json::Value::Null, num),
+                    "se_b": it.se_b.map_or(serde_json::Value::Null, num),
+                    "se_c": it.se_c.map_or(serde_json::Value::Null, num),
+                    "anchor": it.anchor,
+                })
+            })
+            .collect();
+        print_json(&json!({
+            "items": items,
+            "loglik": num(fit.loglik),
+            "log_posterior": num(fit.log_posterior),
+            "iterations": fit.iterations,
+            "converged": fit.converged,
+            "model": model_name(model),
+            "latent_mean": num(fit.latent_mean),
+            "latent_sd": num(fit.latent_sd),
+            "persons": data.n_persons(),
+            "responses": data.n_responses(),
+            "standard_errors": "per-item complete-data Hessian at convergence",
+        }))?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "{} calibration of {} items from {} responses of {} persons: {} EM cycles, {}",
+            model_name(model),
+            item_ids.len(),
+            data.n_responses(),
+            data.n_persons(),
+            fit.iterations,
+            if fit.converged {
+                "converged"
+            } else {
+                "NOT converged"
+            }
+        )?;
+        writeln!(
+            out,
+            "log-likelihood {:.4}, log-posterior {:.4}, latent mean {:.4}, latent SD {:.4}",
+            fit.loglik, fit.log_posterior, fit.latent_mean, fit.latent_sd
+        )?;
+        writeln!(
+            out,
+            "{:<16} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "id", "a", "se_a", "b", "se_b", "c"
+        )?;
+        let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
+        for (it, id) in fit.items.iter().zip(&item_ids) {
+            let p = it.params;
+            writeln!(
+                out,
+                "{:<16} {:>8.4} {:>8} {:>8.4} {:>8} {:>8.4}{}",
+                id,
+                p.a(),
+                f(it.se_a),
+                p.b(),
+                f(it.se_b),
+                p.c(),
+                if it.anchor { "  anchor" } else { "" }
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+fn model_name(m: Model) -> &'static str {
+    match m {
+        Model::Rasch => "1pl",
+        Model::CommonSlope => "1pl-common-slope",
+        Model::TwoPl => "2pl",
+        Model::ThreePl => "3pl",
+    }
+}
+
+fn write_items(path: &Path, ids: &[String], fit: &Calibration) -> anyhow::Result<()> {
+    let mut s = String::from("id,a,b,c,d\n");
+    for (it, id) in fit.items.iter().zip(ids) {
+        let p = it.params;
+        s.push_str(&format!("{id},{},{},{},{}\n", p.a(), p.b(), p.c(), p.d()));
+    }
+    std::fs::write(path, s).with_context(|| format!("{}: cannot write", path.display()))
+}
