@@ -21,6 +21,9 @@ enum Command {
     /// Item response theory: estimate an ability, compute item information.
     #[command(subcommand)]
     Irt(cmd::irt::IrtCommand),
+    /// The item bank: validate it, its statistics, export it.
+    #[command(subcommand)]
+    Bank(cmd::bank::BankCommand),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Irt(c) => cmd::irt::run(c),
+        Command::Bank(c) => cmd::bank::run(c),
     };
     cmd::finish(result)
 }

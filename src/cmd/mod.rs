@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+pub mod bank;
 pub mod irt;
 
 /// Reports a command's outcome and turns it into the process exit status.

@@ -1375,7 +1375,13 @@ impl Loader {
         solution: &[String],
         header: &Range<usize>,
     ) {
-        let tol = Tolerances::default();
+        // Options are read, not typed: they differ as soon as their texts differ (only spaces
+        // and Unicode composition are ignored).
+        let tol = Tolerances {
+            ignore_case: false,
+            ignore_accents: false,
+            ..Tolerances::default()
+        };
         for lang in Lang::ALL {
             for (i, a) in options.iter().enumerate() {
                 for b in &options[i + 1..] {
@@ -1475,10 +1481,8 @@ impl Loader {
             let blank = Blank {
                 id: id.clone(),
                 accept: strings(&accept),
-                accept_lang: Translated {
-                    fr: strings(&accept_fr),
-                    en: strings(&accept_en),
-                },
+                accept_fr: strings(&accept_fr),
+                accept_en: strings(&accept_en),
                 reject: strings(&reject),
                 tolerances,
             };
@@ -1553,14 +1557,6 @@ impl Loader {
     fn number(&self, r: &mut Reader<'_, '_>, nt: &DeTable<'_>, nspan: Range<usize>) -> Option<Kind> {
         r.check_keys(nt, NUMBER_KEYS, "[item.number]");
         let value = r.number(nt, "value");
-        if value.is_none() && !nt.contains_key("value") {
-            r.missing(
-                "value",
-                nspan.clone(),
-                "[item.number]",
-                "add value = …, the right value",
-            );
-        }
         let tolerance = r.number(nt, "tolerance");
         let min = r.number(nt, "min");
         let max = r.number(nt, "max");
@@ -1579,9 +1575,20 @@ impl Loader {
         }
         unit.fr = unit_fr.map(|u| u.0).unwrap_or_default();
         unit.en = unit_en.map(|u| u.0).unwrap_or_default();
-        let (value, vspan) = value?;
         let accept = match (tolerance, min, max) {
-            (Some((tol, tspan)), None, None) => {
+            (tol, None, None) => {
+                let Some((value, _)) = value else {
+                    if !nt.contains_key("value") {
+                        r.missing(
+                            "value",
+                            nspan.clone(),
+                            "[item.number]",
+                            "add value = …, the right value (or min and max for a range)",
+                        );
+                    }
+                    return None;
+                };
+                let (tol, tspan) = tol.unwrap_or((0.0, nspan.clone()));
                 if tol < 0.0 {
                     r.error(
                         "invalid-number",
@@ -1591,9 +1598,11 @@ impl Loader {
                     );
                     return None;
                 }
-                NumberAccept::Tolerance { tolerance: tol }
+                NumberAccept::Tolerance {
+                    value,
+                    tolerance: tol,
+                }
             }
-            (None, None, None) => NumberAccept::Tolerance { tolerance: 0.0 },
             (None, Some((lo, lspan)), Some((hi, _))) => {
                 if lo > hi {
                     r.error(
@@ -1604,10 +1613,12 @@ impl Loader {
                     );
                     return None;
                 }
-                if value < lo || value > hi {
+                if let Some((value, vspan)) = &value
+                    && (*value < lo || *value > hi)
+                {
                     r.error(
                         "invalid-number",
-                        vspan,
+                        vspan.clone(),
                         format!("the value {value} is outside [min, max] = [{lo}, {hi}]"),
                         None,
                     );
@@ -1634,7 +1645,7 @@ impl Loader {
             }
         };
         let spec = NumberSpec {
-            value,
+            value: value.map(|v| v.0),
             accept,
             reject: reject.iter().map(|x| x.0).collect(),
             unit,

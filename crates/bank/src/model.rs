@@ -272,27 +272,34 @@ pub struct Blank {
     pub id: String,
     /// Answers accepted in both languages.
     pub accept: Vec<String>,
-    /// Answers accepted only in one language.
-    pub accept_lang: Translated<Vec<String>>,
+    /// Answers accepted only in French.
+    pub accept_fr: Vec<String>,
+    /// Answers accepted only in English.
+    pub accept_en: Vec<String>,
     /// Known wrong answers (for feedback, and checked against the tolerances by the validator).
     pub reject: Vec<String>,
     /// How answers are normalised before comparison.
+    #[serde(flatten)]
     pub tolerances: Tolerances,
 }
 
 impl Blank {
     /// Every answer accepted in `lang`: `accept` then `accept_<lang>`.
     pub fn accepted(&self, lang: Lang) -> impl Iterator<Item = &String> {
-        self.accept.iter().chain(self.accept_lang.get(lang).iter())
+        let own = match lang {
+            Lang::Fr => &self.accept_fr,
+            Lang::En => &self.accept_en,
+        };
+        self.accept.iter().chain(own.iter())
     }
 }
 
 /// How a `number` item's answer is judged.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NumberSpec {
-    /// The right value.
-    pub value: f64,
-    /// What is accepted around it.
+    /// The right value (required with a tolerance, optional with a range).
+    pub value: Option<f64>,
+    /// What is accepted.
     pub accept: NumberAccept,
     /// Known wrong values (checked by the validator to lie outside what is accepted).
     pub reject: Vec<f64>,
@@ -306,6 +313,8 @@ pub struct NumberSpec {
 pub enum NumberAccept {
     /// |x − value| ≤ tolerance.
     Tolerance {
+        /// The right value.
+        value: f64,
         /// The absolute tolerance (≥ 0).
         tolerance: f64,
     },
@@ -323,7 +332,9 @@ impl NumberSpec {
     pub fn accepts(&self, x: f64) -> bool {
         let slack = |v: f64| 1e-9 * v.abs().max(1.0);
         match self.accept {
-            NumberAccept::Tolerance { tolerance } => (x - self.value).abs() <= tolerance + slack(self.value),
+            NumberAccept::Tolerance { value, tolerance } => {
+                (x - value).abs() <= tolerance + slack(value)
+            }
             NumberAccept::Range { min, max } => x >= min - slack(min) && x <= max + slack(max),
         }
     }
@@ -519,6 +530,7 @@ pub struct Item {
     /// Its skill, `@<tube><level>`.
     pub skill: String,
     /// Its type, options or blanks, and solution.
+    #[serde(flatten)]
     pub kind: Kind,
     /// Its texts in both languages.
     pub text: Translated<ItemText>,
@@ -593,7 +605,29 @@ pub struct Bank {
     pub calibrations: Vec<Calibration>,
 }
 
+/// The JSON export of a bank (`jauge bank export --format json`), described by
+/// `docs/item-bank.schema.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Export<'a> {
+    /// Always `jauge-item-bank`.
+    pub format: &'static str,
+    /// The export format's version (1).
+    pub format_version: u32,
+    /// The bank.
+    #[serde(flatten)]
+    pub bank: &'a Bank,
+}
+
 impl Bank {
+    /// The bank as its JSON export.
+    pub fn export(&self) -> Export<'_> {
+        Export {
+            format: "jauge-item-bank",
+            format_version: 1,
+            bank: self,
+        }
+    }
+
     /// The item of id `id`.
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)
