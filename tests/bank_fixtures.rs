@@ -358,7 +358,7 @@ fn fixtures() -> PathBuf {
 
 #[test]
 fn every_fixture_gives_exactly_its_diagnostics() {
-    let mut expected: BTreeMap<&str, Vec<(Severity, &str, &str, usize, &str)>> = BTreeMap::new();
+    let mut expected: BTreeMap<&str, Vec<Seen<'_>>> = BTreeMap::new();
     for (name, sev, code, file, line, msg) in EXPECTED {
         expected
             .entry(name)
@@ -375,7 +375,7 @@ fn every_fixture_gives_exactly_its_diagnostics() {
             .to_string();
         let loaded = load_dir(&path).expect("a readable fixture");
         let cells = ["thin-cell", "single-skill-level"];
-        let got: Vec<(Severity, &str, &str, usize, &str)> = loaded
+        let got: Vec<Seen<'_>> = loaded
             .diagnostics
             .iter()
             .filter(|d| !cells.contains(&d.code) || cells.contains(&name.as_str()))
