@@ -11,6 +11,9 @@ use jauge_bank::{Severity, load_dir};
 const E: Severity = Severity::Error;
 const W: Severity = Severity::Warning;
 
+/// One diagnostic as compared: severity, check, file, line, message.
+type Seen<'a> = (Severity, &'a str, &'a str, usize, &'a str);
+
 type Expected = (
     &'static str,
     Severity,
