@@ -26,6 +26,9 @@ enum Command {
     /// Item analysis: classical statistics, fit and differential functioning.
     #[command(subcommand)]
     Items(cmd::items::ItemsCommand),
+    /// The item bank: validate it, its statistics, export it.
+    #[command(subcommand)]
+    Bank(cmd::bank::BankCommand),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
         Command::Irt(c) => cmd::irt::run(c),
         Command::Calibrate(a) => cmd::calibrate::run(a),
         Command::Items(c) => cmd::items::run(c),
+        Command::Bank(c) => cmd::bank::run(c),
     };
     cmd::finish(result)
 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod calibrate;
+pub mod bank;
 pub mod irt;
 pub mod items;
 
