@@ -24,6 +24,7 @@
 mod error;
 mod ids;
 mod model;
+mod privacy;
 mod schema;
 mod store;
 
@@ -33,6 +34,7 @@ pub use model::{
     Agent, AuditEntry, Campaign, NewCampaign, NewSession, Organisation, Pending, ProfileSnapshot,
     ResponseRecord, SessionRecord, SessionState,
 };
+pub use privacy::{AgentRecord, PurgeReport};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
 

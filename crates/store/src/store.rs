@@ -116,7 +116,7 @@ impl Store {
             debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
             conn.execute_batch("PRAGMA synchronous = FULL;")?;
         }
-        conn.execute_batch("PRAGMA foreign_keys = ON;")?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")?;
         let mut store = Self { conn, path };
         store.migrate(version)?;
         Ok(store)
@@ -142,6 +142,14 @@ impl Store {
     /// The underlying connection, for read-only reporting queries of the crates above (exports).
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub(crate) fn snapshot_row_pub(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
+        Self::snapshot_row(r)
     }
 
     /// `PRAGMA integrity_check` returns `ok`.

@@ -268,3 +268,101 @@ fn ids_campaigns_and_organisations() -> Result<()> {
     assert_eq!(s.audit_log()?[0].command, "export");
     Ok(())
 }
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files_contain(path: &std::path::Path, needle: &str) -> bool {
+    let mut found = false;
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
+        if let Ok(bytes) = std::fs::read(&p) {
+            found |= contains(&bytes, needle.as_bytes());
+        }
+    }
+    found
+}
+
+#[test]
+fn erasure_leaves_no_trace_of_the_id_in_the_files() -> Result<()> {
+    let dir = TempDir::new("erase");
+    let path = dir.0.join("jauge.db");
+    let id = "dominique.lefebvre-erase-me@ars.sante.fr";
+    let mut s = Store::open(&path)?;
+    // other agents around, so pages are shared and not simply dropped
+    for k in 0..200 {
+        s.agent_or_create(&format!("someone-{k}@example.fr"), None)?;
+    }
+    let a = s.agent_or_create(id, None)?;
+    let sess = s.start_session(&NewSession::new(a.id, "{}", 3, "v1"))?;
+    s.record_response(sess.id, &response(0, "q1", 1))?;
+    s.finish_session(
+        sess.id,
+        t("2026-11-29T11:00:00Z"),
+        &[snapshot("1.1", 12, "2026-11-29T11:00:00Z")],
+    )?;
+    let other = s.agent_or_create("kept@example.fr", None)?;
+    let s2 = s.start_session(&NewSession::new(other.id, "{}", 4, "v1"))?;
+    s.record_response(s2.id, &response(0, "q1", 0))?;
+    assert!(
+        files_contain(&path, id),
+        "the id is in the files before the erasure"
+    );
+
+    let unlinked = s.erase_agent(id, "agent erase")?;
+    assert_eq!(unlinked, 1);
+    assert!(
+        !files_contain(&path, id),
+        "the erased id must survive nowhere in the database files"
+    );
+    // while the store is still open, and after it is closed
+    drop(s);
+    assert!(!files_contain(&path, id));
+
+    let s = Store::open(&path)?;
+    assert!(s.agent(id)?.is_none());
+    // the anonymous session and its responses stay for calibration and aggregates
+    let kept = s.session(&sess.uid)?.unwrap();
+    assert_eq!(kept.agent, None);
+    assert_eq!(s.responses(kept.id)?.len(), 1);
+    assert_eq!(s.snapshots(kept.id)?.len(), 1);
+    let log = s.audit_log()?;
+    assert_eq!(log.last().unwrap().command, "agent erase");
+    assert!(!log.iter().any(|e| e.detail.contains(id)));
+    assert!(s.integrity_ok()?);
+    Ok(())
+}
+
+#[test]
+fn access_and_purge() -> Result<()> {
+    let mut s = Store::open_in_memory()?;
+    let a = s.agent_or_create("agent-3", None)?;
+    let mut old = NewSession::new(a.id, "{}", 1, "v1");
+    old.started_at = t("2020-01-01T00:00:00Z");
+    let s1 = s.start_session(&old)?;
+    s.record_response(s1.id, &response(0, "q1", 1))?;
+    s.finish_session(
+        s1.id,
+        t("2020-01-01T01:00:00Z"),
+        &[snapshot("1.1", 8, "2020-01-01T01:00:00Z")],
+    )?;
+    let s2 = s.start_session(&NewSession::new(a.id, "{}", 2, "v1"))?;
+    s.record_response(s2.id, &response(0, "q2", 0))?;
+    let rec = s.agent_record("agent-3")?;
+    assert_eq!(rec.sessions.len(), 2);
+    assert_eq!(rec.sessions[0].1.len(), 1);
+    assert_eq!(rec.sessions[0].2.len(), 1);
+    let report = s.purge_before(t("2025-01-01T00:00:00Z"), "purge")?;
+    assert_eq!(
+        report,
+        PurgeReport {
+            sessions: 1,
+            responses: 1,
+            snapshots: 1
+        }
+    );
+    assert_eq!(s.agent_record("agent-3")?.sessions.len(), 1);
+    assert!(s.audit_log()?.last().unwrap().detail.contains("1 session(s)"));
+    Ok(())
+}
