@@ -288,7 +288,7 @@ pub fn export_profiles(
                 )?
             {
                 written += 1;
-                if written % 10_000 == 0 {
+                if written.is_multiple_of(10_000) {
                     progress(written);
                 }
             }
@@ -403,7 +403,7 @@ pub fn export_responses(
             ];
             sink.write(&row)?;
             written += 1;
-            if written % 100_000 == 0 {
+            if written.is_multiple_of(100_000) {
                 progress(written);
             }
         }
