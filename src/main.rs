@@ -21,6 +21,11 @@ enum Command {
     /// Item response theory: estimate an ability, compute item information.
     #[command(subcommand)]
     Irt(cmd::irt::IrtCommand),
+    /// Agents: list them, show everything stored about one, erase one.
+    #[command(subcommand)]
+    Agent(cmd::agent::AgentCommand),
+    /// Remove data older than a retention period.
+    Purge(cmd::purge::PurgeArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +39,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Irt(c) => cmd::irt::run(c),
+        Command::Agent(c) => cmd::agent::run(c),
+        Command::Purge(a) => cmd::purge::run(a),
     };
     cmd::finish(result)
 }
