@@ -26,6 +26,11 @@ enum Command {
     Agent(cmd::agent::AgentCommand),
     /// Remove data older than a retention period.
     Purge(cmd::purge::PurgeArgs),
+    /// Export profiles, responses or aggregates for analysts (CSV, JSON Lines, Parquet).
+    Export(cmd::export::ExportArgs),
+    /// The item bank: validate it, its statistics, export it.
+    #[command(subcommand)]
+    Bank(cmd::bank::BankCommand),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +46,8 @@ fn main() -> ExitCode {
         Command::Irt(c) => cmd::irt::run(c),
         Command::Agent(c) => cmd::agent::run(c),
         Command::Purge(a) => cmd::purge::run(a),
+        Command::Export(a) => cmd::export::run(a),
+        Command::Bank(c) => cmd::bank::run(c),
     };
     cmd::finish(result)
 }

@@ -79,10 +79,20 @@ pub struct ExportArgs {
 }
 
 fn competences(bank: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let loaded = jauge_bank::load_dir(bank).with_context(|| format!("reading the item bank {}", bank.display()))?;
-    let codes: Vec<String> = loaded.bank.framework.competences.iter().map(|c| c.code.clone()).collect();
+    let loaded =
+        jauge_bank::load_dir(bank).with_context(|| format!("reading the item bank {}", bank.display()))?;
+    let codes: Vec<String> = loaded
+        .bank
+        .framework
+        .competences
+        .iter()
+        .map(|c| c.code.clone())
+        .collect();
     if codes.is_empty() {
-        anyhow::bail!("{}: the item bank lists no competence (is framework.toml there?)", bank.display());
+        anyhow::bail!(
+            "{}: the item bank lists no competence (is framework.toml there?)",
+            bank.display()
+        );
     }
     Ok(codes)
 }
@@ -92,10 +102,24 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
     let filter = Filter {
         organisation: args.organisation.clone(),
         campaign: args.campaign.clone(),
-        since: args.since.as_deref().map(|s| parse_time(s, false)).transpose().map_err(anyhow::Error::msg)?,
-        until: args.until.as_deref().map(|s| parse_time(s, true)).transpose().map_err(anyhow::Error::msg)?,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse_time(s, false))
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| parse_time(s, true))
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
     };
-    let pseudo = args.pseudonymise_key_file.as_deref().map(Pseudonymiser::from_key_file).transpose()?;
+    let pseudo = args
+        .pseudonymise_key_file
+        .as_deref()
+        .map(Pseudonymiser::from_key_file)
+        .transpose()?;
     let mut store = Store::open_existing(&db_path(args.db.as_deref()))?;
     if let Some(o) = &filter.organisation
         && store.organisation(o)?.is_none()
@@ -112,28 +136,56 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Parquet => Format::Parquet,
     };
-    let who = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown user".into());
-    let target = Target { format, out: &args.out, pseudonymiser: pseudo.as_ref(), who: &who };
+    let who = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown user".into());
+    let target = Target {
+        format,
+        out: &args.out,
+        pseudonymiser: pseudo.as_ref(),
+        who: &who,
+    };
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template("{spinner} {human_pos} rows written ({per_sec}) {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {human_pos} rows written ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     let mut progress = |n: u64| bar.set_position(n);
     let (kind, rows) = if args.responses {
-        ("responses", jauge_export::export_responses(&mut store, &filter, target, &mut progress)?)
+        (
+            "responses",
+            jauge_export::export_responses(&mut store, &filter, target, &mut progress)?,
+        )
     } else if let Some(g) = args.aggregate {
         let by = match g {
             GroupArg::Organisation => GroupBy::Organisation,
             GroupArg::Campaign => GroupBy::Campaign,
         };
         let comps = competences(&args.bank)?;
-        ("aggregate", jauge_export::export_aggregate(&mut store, &comps, by, args.min_group, &filter, target)?)
+        (
+            "aggregate",
+            jauge_export::export_aggregate(&mut store, &comps, by, args.min_group, &filter, target)?,
+        )
     } else {
         let comps = competences(&args.bank)?;
         let kind = if args.all_sessions { "sessions" } else { "agents" };
-        (kind, jauge_export::export_profiles(&mut store, &comps, &filter, args.all_sessions, target, &mut progress)?)
+        (
+            kind,
+            jauge_export::export_profiles(
+                &mut store,
+                &comps,
+                &filter,
+                args.all_sessions,
+                target,
+                &mut progress,
+            )?,
+        )
     };
     bar.finish_and_clear();
     if args.json {
-        print_json(&json!({"rows": rows, "kind": kind, "out": args.out.display().to_string(), "pseudonymised": pseudo.is_some()}))?;
+        print_json(
+            &json!({"rows": rows, "kind": kind, "out": args.out.display().to_string(), "pseudonymised": pseudo.is_some()}),
+        )?;
     } else {
         eprintln!("{rows} row(s) written to {}", args.out.display());
     }

@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod agent;
+pub mod bank;
+pub mod export;
 pub mod irt;
 pub mod purge;
 
@@ -54,7 +56,8 @@ pub fn db_path(flag: Option<&std::path::Path>) -> std::path::PathBuf {
 /// Parses a duration written `90s`, `30m`, `12h`, `30d` or `2y` (a year is 365 days) into seconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let s = s.trim();
-    let err = || format!("`{s}` is not a duration: write a whole number and a unit s, m, h, d or y (e.g. 30d, 2y)");
+    let err =
+        || format!("`{s}` is not a duration: write a whole number and a unit s, m, h, d or y (e.g. 30d, 2y)");
     let (num, unit) = s.split_at(s.len().checked_sub(1).ok_or_else(err)?);
     let n: i64 = num.parse().map_err(|_| err())?;
     let k = match unit {
@@ -80,8 +83,9 @@ pub fn parse_time(s: &str, end_of_day: bool) -> Result<jiff::Timestamp, String> 
     let d: jiff::civil::Date = s.parse().map_err(|_| {
         format!("`{s}` is not a time: write RFC 3339 (2026-06-30T12:00:00Z) or a date (2026-06-30)")
     })?;
-    let start =
-        jiff::tz::TimeZone::UTC.to_timestamp(d.to_datetime(jiff::civil::Time::midnight())).map_err(|e| e.to_string())?;
+    let start = jiff::tz::TimeZone::UTC
+        .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|e| e.to_string())?;
     if end_of_day {
         Ok(start + jiff::SignedDuration::from_micros(86_400_000_000 - 1))
     } else {
@@ -108,9 +112,18 @@ mod tests {
 
     #[test]
     fn times() {
-        assert_eq!(parse_time("2026-06-30T12:00:00Z", false).unwrap().to_string(), "2026-06-30T12:00:00Z");
-        assert_eq!(parse_time("2026-06-30", false).unwrap().to_string(), "2026-06-30T00:00:00Z");
-        assert_eq!(parse_time("2026-06-30", true).unwrap().to_string(), "2026-06-30T23:59:59.999999Z");
+        assert_eq!(
+            parse_time("2026-06-30T12:00:00Z", false).unwrap().to_string(),
+            "2026-06-30T12:00:00Z"
+        );
+        assert_eq!(
+            parse_time("2026-06-30", false).unwrap().to_string(),
+            "2026-06-30T00:00:00Z"
+        );
+        assert_eq!(
+            parse_time("2026-06-30", true).unwrap().to_string(),
+            "2026-06-30T23:59:59.999999Z"
+        );
         assert!(parse_time("30/06/2026", false).is_err());
     }
 }

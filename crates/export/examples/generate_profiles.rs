@@ -14,11 +14,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = store.connection();
     c.execute_batch("PRAGMA synchronous = OFF; BEGIN;")?;
     for k in 0..20 {
-        c.execute("INSERT INTO organisation (code, name, created_at) VALUES (?1, ?1, 0)", [format!("org-{k}")])?;
+        c.execute(
+            "INSERT INTO organisation (code, name, created_at) VALUES (?1, ?1, 0)",
+            [format!("org-{k}")],
+        )?;
     }
-    c.execute("INSERT INTO campaign (name, plan, created_at) VALUES ('national-2026', '{}', 0)", [])?;
+    c.execute(
+        "INSERT INTO campaign (name, plan, created_at) VALUES ('national-2026', '{}', 0)",
+        [],
+    )?;
     let comps = [
-        "1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "5.1", "5.2",
+        "1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3",
+        "5.1", "5.2",
     ];
     let t0: i64 = 1_767_225_600_000_000; // 2026-01-01T00:00:00Z in µs
     let mut agent = c.prepare("INSERT INTO agent (id, organisation_id, created_at) VALUES (?1, ?2, ?3)")?;
@@ -45,11 +52,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = t0 + (id % 300) * 86_400_000_000;
         agent.execute(params![id, org, start])?;
         ident.execute(params![id, format!("agent.{id:07}@ministere.gouv.fr")])?;
-        session.execute(params![id, format!("{:032x}", u128::from(next()) << 64 | u128::from(next())), org, start, start + 1_800_000_000])?;
+        session.execute(params![
+            id,
+            format!("{:032x}", u128::from(next()) << 64 | u128::from(next())),
+            org,
+            start,
+            start + 1_800_000_000
+        ])?;
         for code in comps {
             let theta = (next() % 8000) as f64 / 1000.0 - 4.0;
             let pix = ((theta + 4.0) * 6.0) as i64;
-            snap.execute(params![id, code, theta, 0.45, pix, (pix - 4).max(0), (pix + 4).min(48), pix / 8, start + 1_800_000_000])?;
+            snap.execute(params![
+                id,
+                code,
+                theta,
+                0.45,
+                pix,
+                (pix - 4).max(0),
+                (pix + 4).min(48),
+                pix / 8,
+                start + 1_800_000_000
+            ])?;
         }
         if id % 100_000 == 0 {
             eprintln!("{id} agents");

@@ -1,0 +1,278 @@
+//! `jauge bank`: validate the item bank, print its statistics, export it as JSON.
+
+use std::fmt;
+use std::fs;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use jauge_bank::{Diagnostic, Loaded, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+
+/// The `jauge bank` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BankCommand {
+    /// Check the bank: every problem, with its file, line, an excerpt and how to fix it.
+    /// Exit 0 when clean (warnings allowed unless --strict), 1 when problems are found.
+    Validate {
+        /// The bank's folder.
+        #[arg(default_value = "item-bank")]
+        dir: PathBuf,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// Print the diagnostics as one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Live items per competence and level, per type, and the skills with their pix values.
+    Stats {
+        /// The bank's folder.
+        #[arg(default_value = "item-bank")]
+        dir: PathBuf,
+        /// Print one JSON document on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the whole bank (items, parameters in force, framework) as one document.
+    /// Exit 1 when the bank has errors (the export is still written).
+    Export {
+        /// The bank's folder.
+        #[arg(default_value = "item-bank")]
+        dir: PathBuf,
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The formats `jauge bank export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// JSON, described by docs/item-bank.schema.json.
+    Json,
+}
+
+/// Runs a `jauge bank` subcommand.
+pub fn run(cmd: BankCommand) -> anyhow::Result<u8> {
+    match cmd {
+        BankCommand::Validate { dir, strict, json } => validate(&dir, strict, json),
+        BankCommand::Stats { dir, json } => stats(&dir, json),
+        BankCommand::Export { dir, format, out } => export(&dir, format, out.as_deref()),
+    }
+}
+
+/// Prints one JSON document on stdout; a closed pipe surfaces as an `io::Error` (exit 0).
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let doc = serde_json::to_string_pretty(value)?;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{doc}")?;
+    Ok(())
+}
+
+fn load(dir: &Path) -> anyhow::Result<Loaded> {
+    Ok(jauge_bank::load_dir(dir)?)
+}
+
+fn validate(dir: &Path, strict: bool, json: bool) -> anyhow::Result<u8> {
+    let loaded = load(dir)?;
+    let (errors, warnings) = (loaded.errors(), loaded.warnings());
+    if json {
+        print_json(&serde_json::json!({
+            "version": loaded.bank.version,
+            "items": loaded.bank.items.len(),
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": loaded.diagnostics,
+        }))?;
+    } else {
+        let mut err = io::stderr().lock();
+        for d in &loaded.diagnostics {
+            write!(err, "{}", render(d, &loaded, dir))?;
+        }
+        writeln!(
+            err,
+            "{}: {} item(s), {errors} error(s), {warnings} warning(s); version {}",
+            dir.display(),
+            loaded.bank.items.len(),
+            short(&loaded.bank.version)
+        )?;
+    }
+    Ok(u8::from(errors > 0 || (strict && warnings > 0)))
+}
+
+fn short(version: &str) -> &str {
+    version.get(..12).unwrap_or(version)
+}
+
+/// A bank diagnostic as miette sees it, with its source excerpt.
+struct Report<'a> {
+    d: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.d, f)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.source, self.d.file.is_empty()) {
+            (None, false) => write!(f, "{}: {}", self.d.file, self.d.message),
+            _ => f.write_str(&self.d.message),
+        }
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!("bank::{}", self.d.code)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'b>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let label = self.d.item.as_ref().map(|i| format!("item {i}"));
+        let span = self.d.span.start..self.d.span.end.max(self.d.span.start);
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            label, span,
+        ))))
+    }
+}
+
+/// Renders one diagnostic with an excerpt of its file: colours on a terminal, plain text
+/// otherwise (or with NO_COLOR).
+fn render(d: &Diagnostic, loaded: &Loaded, dir: &Path) -> String {
+    let source = if d.line > 0 {
+        loaded
+            .source(&d.file)
+            .map(|text| NamedSource::new(dir.join(&d.file).display().to_string(), text.to_string()))
+    } else {
+        None
+    };
+    let theme = if !io::stderr().is_terminal() {
+        GraphicalTheme::none()
+    } else if std::env::var_os("NO_COLOR").is_some() {
+        GraphicalTheme::unicode_nocolor()
+    } else {
+        GraphicalTheme::unicode()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    let report = Report { d, source };
+    if handler.render_report(&mut out, &report).is_err() {
+        out = format!("{d}\n");
+    }
+    out.push('\n');
+    out
+}
+
+fn stats(dir: &Path, json: bool) -> anyhow::Result<u8> {
+    let loaded = load(dir)?;
+    let stats = loaded.bank.stats();
+    if loaded.errors() > 0 {
+        eprintln!(
+            "note: the bank has {} error(s); the figures count the items that could be read \
+             (jauge bank validate {})",
+            loaded.errors(),
+            dir.display()
+        );
+    }
+    if json {
+        print_json(&stats)?;
+        return Ok(0);
+    }
+    let mut out = io::stdout().lock();
+    let max_level = loaded
+        .bank
+        .framework
+        .competences
+        .iter()
+        .map(|c| c.max_level)
+        .max()
+        .unwrap_or(0);
+    writeln!(
+        out,
+        "bank {} (version {}): {} live item(s) of {}",
+        dir.display(),
+        short(&stats.version),
+        stats.live_items,
+        stats.items
+    )?;
+    writeln!(out, "live items / skills per competence and level:")?;
+    write!(out, "{:<6}", "")?;
+    for level in 1..=max_level {
+        write!(out, "{:>8}", format!("L{level}"))?;
+    }
+    writeln!(out)?;
+    for comp in &loaded.bank.framework.competences {
+        write!(out, "{:<6}", comp.code)?;
+        for level in 1..=max_level {
+            match stats
+                .cells
+                .iter()
+                .find(|c| c.competence == comp.code && c.level == level)
+            {
+                Some(c) => write!(out, "{:>8}", format!("{}/{}", c.live, c.skills))?,
+                None => write!(out, "{:>8}", "-")?,
+            }
+        }
+        writeln!(out)?;
+    }
+    let types: Vec<String> = stats.types.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    writeln!(out, "live items by type: {}", types.join(", "))?;
+    let statuses: Vec<String> = stats.statuses.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    writeln!(out, "items by status: {}", statuses.join(", "))?;
+    writeln!(out, "skills with live items: {}", stats.skills.len())?;
+    Ok(0)
+}
+
+fn export(dir: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Result<u8> {
+    let loaded = load(dir)?;
+    let ExportFormat::Json = format;
+    let doc = serde_json::to_string_pretty(&loaded.bank.export())?;
+    match out {
+        Some(path) => {
+            fs::write(path, format!("{doc}\n")).with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            writeln!(stdout, "{doc}")?;
+        }
+    }
+    if loaded.errors() > 0 {
+        eprintln!(
+            "error: the bank has {} error(s); the export holds only the items that could be read \
+             (jauge bank validate {})",
+            loaded.errors(),
+            dir.display()
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
