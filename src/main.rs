@@ -26,6 +26,13 @@ enum Command {
     /// Item analysis: classical statistics, fit and differential functioning.
     #[command(subcommand)]
     Items(cmd::items::ItemsCommand),
+    /// Agents: list them, show everything stored about one, erase one.
+    #[command(subcommand)]
+    Agent(cmd::agent::AgentCommand),
+    /// Remove data older than a retention period.
+    Purge(cmd::purge::PurgeArgs),
+    /// Export profiles, responses or aggregates for analysts (CSV, JSON Lines, Parquet).
+    Export(cmd::export::ExportArgs),
     /// The item bank: validate it, its statistics, export it.
     #[command(subcommand)]
     Bank(cmd::bank::BankCommand),
@@ -44,6 +51,9 @@ fn main() -> ExitCode {
         Command::Irt(c) => cmd::irt::run(c),
         Command::Calibrate(a) => cmd::calibrate::run(a),
         Command::Items(c) => cmd::items::run(c),
+        Command::Agent(c) => cmd::agent::run(c),
+        Command::Purge(a) => cmd::purge::run(a),
+        Command::Export(a) => cmd::export::run(a),
         Command::Bank(c) => cmd::bank::run(c),
     };
     cmd::finish(result)

@@ -6,9 +6,12 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod calibrate;
+pub mod agent;
 pub mod bank;
+pub mod export;
 pub mod irt;
 pub mod items;
+pub mod purge;
 
 /// Reports a command's outcome and turns it into the process exit status.
 pub fn finish(result: anyhow::Result<u8>) -> ExitCode {
@@ -38,4 +41,91 @@ pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
 /// A finite number as JSON, or `null` when it is NaN or infinite.
 pub fn num(x: f64) -> serde_json::Value {
     serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// The database to use: `--db`, else `JAUGE_DB`, else `jauge.db` in the platform's data
+/// directory (`~/.local/share/jauge/` on Linux), else `./jauge.db`.
+pub fn db_path(flag: Option<&std::path::Path>) -> std::path::PathBuf {
+    if let Some(p) = flag {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("JAUGE_DB").filter(|v| !v.is_empty()) {
+        return p.into();
+    }
+    dirs::data_dir().map_or_else(|| "jauge.db".into(), |d| d.join("jauge").join("jauge.db"))
+}
+
+/// Parses a duration written `90s`, `30m`, `12h`, `30d` or `2y` (a year is 365 days) into seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let err =
+        || format!("`{s}` is not a duration: write a whole number and a unit s, m, h, d or y (e.g. 30d, 2y)");
+    let (num, unit) = s.split_at(s.len().checked_sub(1).ok_or_else(err)?);
+    let n: i64 = num.parse().map_err(|_| err())?;
+    let k = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "y" => 365 * 86_400,
+        _ => return Err(err()),
+    };
+    if n < 0 {
+        return Err(err());
+    }
+    n.checked_mul(k).ok_or_else(err)
+}
+
+/// Parses an RFC 3339 time, or a date `YYYY-MM-DD` (UTC), taken as the start of the day, or as
+/// its last microsecond when `end_of_day` (so that `--until 2026-06-30` includes that day).
+pub fn parse_time(s: &str, end_of_day: bool) -> Result<jiff::Timestamp, String> {
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    let d: jiff::civil::Date = s.parse().map_err(|_| {
+        format!("`{s}` is not a time: write RFC 3339 (2026-06-30T12:00:00Z) or a date (2026-06-30)")
+    })?;
+    let start = jiff::tz::TimeZone::UTC
+        .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|e| e.to_string())?;
+    if end_of_day {
+        Ok(start + jiff::SignedDuration::from_micros(86_400_000_000 - 1))
+    } else {
+        Ok(start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("30m"), Ok(1800));
+        assert_eq!(parse_duration("12h"), Ok(43_200));
+        assert_eq!(parse_duration("30d"), Ok(2_592_000));
+        assert_eq!(parse_duration("2y"), Ok(63_072_000));
+        assert!(parse_duration("2").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("-3d").is_err());
+        assert!(parse_duration("3w").is_err());
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(
+            parse_time("2026-06-30T12:00:00Z", false).unwrap().to_string(),
+            "2026-06-30T12:00:00Z"
+        );
+        assert_eq!(
+            parse_time("2026-06-30", false).unwrap().to_string(),
+            "2026-06-30T00:00:00Z"
+        );
+        assert_eq!(
+            parse_time("2026-06-30", true).unwrap().to_string(),
+            "2026-06-30T23:59:59.999999Z"
+        );
+        assert!(parse_time("30/06/2026", false).is_err());
+    }
 }

@@ -1,0 +1,526 @@
+//! The three exports: profiles, responses, aggregates.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jauge_store::Store;
+use jiff::Timestamp;
+use rusqlite::{Row, params};
+
+use crate::sink::{Cell, ColType, Column, Format, open_sink};
+use crate::{ExportError, Pseudonymiser, Result};
+
+/// Which finished sessions an export reads. Dates are inclusive and apply to the session's end
+/// (`assessed_at`), or to `answered_at` for the response table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Only sessions of agents of this organisation (the organisation at the session's time).
+    pub organisation: Option<String>,
+    /// Only sessions of this campaign.
+    pub campaign: Option<String>,
+    /// From this time on (inclusive).
+    pub since: Option<Timestamp>,
+    /// Up to this time (inclusive).
+    pub until: Option<Timestamp>,
+}
+
+impl Filter {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(o) = &self.organisation {
+            parts.push(format!("organisation={o}"));
+        }
+        if let Some(c) = &self.campaign {
+            parts.push(format!("campaign={c}"));
+        }
+        if let Some(t) = self.since {
+            parts.push(format!("since={t}"));
+        }
+        if let Some(t) = self.until {
+            parts.push(format!("until={t}"));
+        }
+        if parts.is_empty() {
+            "no filter".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+/// How aggregates group agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// By the organisation of the agent's session.
+    Organisation,
+    /// By campaign.
+    Campaign,
+}
+
+/// `1.1` → `c1_1`.
+fn prefix(code: &str) -> Result<String> {
+    if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(ExportError::Competence(code.into()));
+    }
+    Ok(format!("c{}", code.replace('.', "_")))
+}
+
+const SNAPSHOT_FIELDS: [(&str, ColType); 6] = [
+    ("level", ColType::Int32),
+    ("pix", ColType::Int32),
+    ("pix_low", ColType::Int32),
+    ("pix_high", ColType::Int32),
+    ("theta", ColType::Double),
+    ("se", ColType::Double),
+];
+
+fn profile_columns(competences: &[String]) -> Result<Vec<Column>> {
+    let mut cols = vec![
+        Column::new("agent", ColType::Str),
+        Column::new("organisation", ColType::Str),
+        Column::new("campaign", ColType::Str),
+        Column::new("assessed_at", ColType::Timestamp),
+        Column::new("total_pix", ColType::Int32),
+        Column::new("bank_version", ColType::Str),
+        Column::new("scoring_version", ColType::Str),
+    ];
+    for c in competences {
+        let p = prefix(c)?;
+        for (f, ty) in SNAPSHOT_FIELDS {
+            cols.push(Column::new(format!("{p}_{f}"), ty));
+        }
+    }
+    Ok(cols)
+}
+
+const FILTER_SQL: &str = "(?1 IS NULL OR o.code = ?1) AND (?2 IS NULL OR c.name = ?2)
+     AND (?3 IS NULL OR s.finished_at >= ?3) AND (?4 IS NULL OR s.finished_at <= ?4)";
+
+/// One snapshot row of the profile query.
+struct SnapRow {
+    agent_key: Option<i64>,
+    session: i64,
+    agent: Option<String>,
+    organisation: Option<String>,
+    campaign: Option<String>,
+    uid: String,
+    finished_at: i64,
+    bank_version: String,
+    scoring_version: String,
+    competence: String,
+    values: [Cell; 6],
+    assessed_at: i64,
+}
+
+fn snap_row(r: &Row<'_>) -> rusqlite::Result<SnapRow> {
+    Ok(SnapRow {
+        agent_key: r.get(0)?,
+        session: r.get(1)?,
+        agent: r.get(2)?,
+        organisation: r.get(3)?,
+        campaign: r.get(4)?,
+        uid: r.get(5)?,
+        finished_at: r.get(6)?,
+        bank_version: r.get(7)?,
+        scoring_version: r.get(8)?,
+        competence: r.get(9)?,
+        values: [
+            Cell::Int(r.get(10)?),
+            Cell::Int(r.get(11)?),
+            Cell::Int(r.get(12)?),
+            Cell::Int(r.get(13)?),
+            Cell::Float(r.get(14)?),
+            Cell::Float(r.get(15)?),
+        ],
+        assessed_at: r.get(16)?,
+    })
+}
+
+/// The current row being assembled: one agent (latest per competence) or one session.
+struct Pending {
+    head: Option<SnapRow>,
+    per_competence: BTreeMap<String, ([Cell; 6], i64)>,
+}
+
+fn emit(
+    p: &mut Pending,
+    index: &BTreeMap<&str, usize>,
+    width: usize,
+    pseudo: Option<&Pseudonymiser>,
+    with_session: bool,
+    sink: &mut dyn crate::sink::Sink,
+) -> Result<bool> {
+    let Some(head) = p.head.take() else {
+        return Ok(false);
+    };
+    let mut row = Vec::with_capacity(width);
+    let id = |s: &Option<String>| match (s, pseudo) {
+        (Some(x), Some(ps)) => Cell::Str(ps.apply(x)),
+        (Some(x), None) => Cell::Str(x.clone()),
+        (None, _) => Cell::Null,
+    };
+    row.push(id(&head.agent));
+    row.push(head.organisation.clone().map_or(Cell::Null, Cell::Str));
+    row.push(head.campaign.clone().map_or(Cell::Null, Cell::Str));
+    let assessed = p
+        .per_competence
+        .values()
+        .map(|(_, at)| *at)
+        .max()
+        .unwrap_or(head.finished_at);
+    row.push(Cell::Ts(assessed));
+    let total: i64 = p
+        .per_competence
+        .values()
+        .map(|(v, _)| if let Cell::Int(x) = v[1] { x } else { 0 })
+        .sum();
+    row.push(Cell::Int(total));
+    row.push(Cell::Str(head.bank_version.clone()));
+    row.push(Cell::Str(head.scoring_version.clone()));
+    row.resize(width, Cell::Null);
+    for (code, (values, _)) in std::mem::take(&mut p.per_competence) {
+        if let Some(&k) = index.get(code.as_str()) {
+            for (j, v) in values.into_iter().enumerate() {
+                row[7 + 6 * k + j] = v;
+            }
+        }
+    }
+    if with_session {
+        row[width - 1] = id(&Some(head.uid.clone()));
+    }
+    sink.write(&row)?;
+    Ok(true)
+}
+
+/// Where an export goes and how ids are written.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The format.
+    pub format: Format,
+    /// The output file.
+    pub out: &'a Path,
+    /// Pseudonymise agent and session ids with this key.
+    pub pseudonymiser: Option<&'a Pseudonymiser>,
+    /// Who exports (recorded in the audit log), e.g. the operating-system user.
+    pub who: &'a str,
+}
+
+fn ts_param(t: Option<Timestamp>) -> Option<i64> {
+    t.map(|t| t.as_microsecond())
+}
+
+/// Exports profiles: one row per agent (its latest finished result per competence among the
+/// sessions that pass the filter) or, with `all_sessions`, one row per finished session (an
+/// erased agent's sessions then appear with an empty agent). `competences` are the bank's codes,
+/// in column order. `progress` is called with the rows written so far. Returns the rows written.
+pub fn export_profiles(
+    store: &mut Store,
+    competences: &[String],
+    filter: &Filter,
+    all_sessions: bool,
+    target: Target<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    let mut columns = profile_columns(competences)?;
+    if all_sessions {
+        // an extension of the contract's columns: which session the row is (pseudonymised too)
+        columns.push(Column::new("session", ColType::Str));
+    }
+    let index: BTreeMap<&str, usize> = competences
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.as_str(), k))
+        .collect();
+    let order = if all_sessions {
+        "s.finished_at, s.id"
+    } else {
+        "s.agent_id, s.finished_at, s.id"
+    };
+    let agent_clause = if all_sessions {
+        ""
+    } else {
+        "AND s.agent_id IS NOT NULL"
+    };
+    let sql = format!(
+        "SELECT s.agent_id, s.id, i.external_id, o.code, c.name, s.uid, s.finished_at, s.bank_version,
+                s.scoring_version, p.competence, p.level, p.pix, p.pix_low, p.pix_high, p.theta, p.se,
+                p.assessed_at
+         FROM session s
+         JOIN profile_snapshot p ON p.session_id = s.id
+         LEFT JOIN agent_identity i ON i.agent_id = s.agent_id
+         LEFT JOIN organisation o ON o.id = s.organisation_id
+         LEFT JOIN campaign c ON c.id = s.campaign_id
+         WHERE s.state = 'finished' {agent_clause} AND {FILTER_SQL}
+         ORDER BY {order}"
+    );
+    let mut sink = open_sink(target.format, target.out, &columns)?;
+    let mut written = 0u64;
+    {
+        let conn = store.connection();
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map(
+            params![
+                filter.organisation,
+                filter.campaign,
+                ts_param(filter.since),
+                ts_param(filter.until)
+            ],
+            snap_row,
+        )?;
+        let mut cur = Pending {
+            head: None,
+            per_competence: BTreeMap::new(),
+        };
+        for r in rows {
+            let r = r?;
+            let same = match &cur.head {
+                None => false,
+                Some(h) if all_sessions => h.session == r.session,
+                Some(h) => h.agent_key == r.agent_key,
+            };
+            if !same
+                && emit(
+                    &mut cur,
+                    &index,
+                    columns.len(),
+                    target.pseudonymiser,
+                    all_sessions,
+                    sink.as_mut(),
+                )?
+            {
+                written += 1;
+                if written.is_multiple_of(10_000) {
+                    progress(written);
+                }
+            }
+            // rows come oldest session first: a later one overwrites each competence it assessed
+            cur.per_competence
+                .insert(r.competence.clone(), (r.values.clone(), r.assessed_at));
+            cur.head = Some(r);
+        }
+        if emit(
+            &mut cur,
+            &index,
+            columns.len(),
+            target.pseudonymiser,
+            all_sessions,
+            sink.as_mut(),
+        )? {
+            written += 1;
+        }
+    }
+    sink.finish()?;
+    progress(written);
+    let kind = if all_sessions {
+        "profiles per session"
+    } else {
+        "latest profile per agent"
+    };
+    audit(store, "export", kind, filter, &target, written)?;
+    Ok(written)
+}
+
+fn audit(
+    store: &mut Store,
+    command: &str,
+    kind: &str,
+    filter: &Filter,
+    t: &Target<'_>,
+    rows: u64,
+) -> Result<()> {
+    let format = match t.format {
+        Format::Csv => "csv",
+        Format::Jsonl => "jsonl",
+        Format::Parquet => "parquet",
+    };
+    let detail = format!(
+        "by {}: {kind}, {format}, {rows} row(s), {}, ids {}, to {}",
+        t.who,
+        filter.describe(),
+        if t.pseudonymiser.is_some() {
+            "pseudonymised"
+        } else {
+            "as stored"
+        },
+        t.out.display()
+    );
+    store.audit(command, &detail)?;
+    Ok(())
+}
+
+/// Exports the long response table `person,item,score,credit,agent,session,shown_at,answered_at`
+/// (person = the session id), which calibration reads as is. Responses of every session (finished
+/// or not) that pass the filter, the dates applying to `answered_at`.
+pub fn export_responses(
+    store: &mut Store,
+    filter: &Filter,
+    target: Target<'_>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    let columns = [
+        Column::new("person", ColType::Str),
+        Column::new("item", ColType::Str),
+        Column::new("score", ColType::Int32),
+        Column::new("credit", ColType::Double),
+        Column::new("agent", ColType::Str),
+        Column::new("session", ColType::Str),
+        Column::new("shown_at", ColType::Timestamp),
+        Column::new("answered_at", ColType::Timestamp),
+    ];
+    let sql = "SELECT s.uid, r.item, r.score, r.credit, i.external_id, r.shown_at, r.answered_at
+         FROM response r
+         JOIN session s ON s.id = r.session_id
+         LEFT JOIN agent_identity i ON i.agent_id = s.agent_id
+         LEFT JOIN organisation o ON o.id = s.organisation_id
+         LEFT JOIN campaign c ON c.id = s.campaign_id
+         WHERE (?1 IS NULL OR o.code = ?1) AND (?2 IS NULL OR c.name = ?2)
+           AND (?3 IS NULL OR r.answered_at >= ?3) AND (?4 IS NULL OR r.answered_at <= ?4)
+         ORDER BY s.id, r.step";
+    let mut sink = open_sink(target.format, target.out, &columns)?;
+    let mut written = 0u64;
+    {
+        let mut st = store.connection().prepare(sql)?;
+        let mut rows = st.query(params![
+            filter.organisation,
+            filter.campaign,
+            ts_param(filter.since),
+            ts_param(filter.until)
+        ])?;
+        let ps = target.pseudonymiser;
+        let id = |s: String| Cell::Str(ps.map_or_else(|| s.clone(), |p| p.apply(&s)));
+        while let Some(r) = rows.next()? {
+            let uid: String = r.get(0)?;
+            let agent: Option<String> = r.get(4)?;
+            let session = id(uid);
+            let row = [
+                session.clone(),
+                Cell::Str(r.get(1)?),
+                Cell::Int(r.get(2)?),
+                Cell::Float(r.get(3)?),
+                agent.map_or(Cell::Null, id),
+                session,
+                Cell::Ts(r.get(5)?),
+                Cell::Ts(r.get(6)?),
+            ];
+            sink.write(&row)?;
+            written += 1;
+            if written.is_multiple_of(100_000) {
+                progress(written);
+            }
+        }
+    }
+    sink.finish()?;
+    progress(written);
+    audit(store, "export", "responses", filter, &target, written)?;
+    Ok(written)
+}
+
+/// Exports aggregates per organisation or campaign: `group, agents`, then per competence
+/// `cX_Y_assessed, cX_Y_mean_level, cX_Y_level_0 … cX_Y_level_8`, from each agent's latest
+/// result per competence within the group. A group with fewer than `min_group` agents is left
+/// out, and so are agents without a group. An erased agent's sessions count as anonymous agents.
+pub fn export_aggregate(
+    store: &mut Store,
+    competences: &[String],
+    by: GroupBy,
+    min_group: u64,
+    filter: &Filter,
+    target: Target<'_>,
+) -> Result<u64> {
+    let mut columns = vec![
+        Column::new("group", ColType::Str),
+        Column::new("agents", ColType::Int64),
+    ];
+    for c in competences {
+        let p = prefix(c)?;
+        columns.push(Column::new(format!("{p}_assessed"), ColType::Int64));
+        columns.push(Column::new(format!("{p}_mean_level"), ColType::Double));
+        for l in 0..=8 {
+            columns.push(Column::new(format!("{p}_level_{l}"), ColType::Int64));
+        }
+    }
+    let index: BTreeMap<&str, usize> = competences
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (c.as_str(), k))
+        .collect();
+    let group = match by {
+        GroupBy::Organisation => "o.code",
+        GroupBy::Campaign => "c.name",
+    };
+    let sql = format!(
+        "SELECT {group}, coalesce(s.agent_id, -s.id), p.competence, p.level
+         FROM session s
+         JOIN profile_snapshot p ON p.session_id = s.id
+         LEFT JOIN organisation o ON o.id = s.organisation_id
+         LEFT JOIN campaign c ON c.id = s.campaign_id
+         WHERE s.state = 'finished' AND {group} IS NOT NULL AND {FILTER_SQL}
+         ORDER BY 1, 2, s.finished_at, s.id"
+    );
+    struct Acc {
+        agents: u64,
+        counts: Vec<[u64; 9]>,
+    }
+    let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
+    {
+        let mut st = store.connection().prepare(&sql)?;
+        let mut rows = st.query(params![
+            filter.organisation,
+            filter.campaign,
+            ts_param(filter.since),
+            ts_param(filter.until)
+        ])?;
+        let mut cur: Option<(String, i64)> = None;
+        let mut latest: BTreeMap<String, u8> = BTreeMap::new();
+        let mut flush = |key: &Option<(String, i64)>, latest: &mut BTreeMap<String, u8>| {
+            if let Some((g, _)) = key {
+                let acc = groups.entry(g.clone()).or_insert_with(|| Acc {
+                    agents: 0,
+                    counts: vec![[0; 9]; competences.len()],
+                });
+                acc.agents += 1;
+                for (code, level) in std::mem::take(latest) {
+                    if let Some(&k) = index.get(code.as_str()) {
+                        acc.counts[k][usize::from(level.min(8))] += 1;
+                    }
+                }
+            }
+        };
+        while let Some(r) = rows.next()? {
+            let key: (String, i64) = (r.get(0)?, r.get(1)?);
+            if cur.as_ref() != Some(&key) {
+                flush(&cur, &mut latest);
+                cur = Some(key);
+            }
+            latest.insert(r.get(2)?, r.get::<_, u8>(3)?);
+        }
+        flush(&cur, &mut latest);
+    }
+    let mut sink = open_sink(target.format, target.out, &columns)?;
+    let mut written = 0;
+    for (g, acc) in &groups {
+        if acc.agents < min_group {
+            continue;
+        }
+        let mut row = vec![Cell::Str(g.clone()), Cell::Int(acc.agents as i64)];
+        for hist in &acc.counts {
+            let n: u64 = hist.iter().sum();
+            row.push(Cell::Int(n as i64));
+            let sum: u64 = hist.iter().enumerate().map(|(l, c)| l as u64 * c).sum();
+            row.push(if n == 0 {
+                Cell::Null
+            } else {
+                Cell::Float(sum as f64 / n as f64)
+            });
+            row.extend(hist.iter().map(|&c| Cell::Int(c as i64)));
+        }
+        sink.write(&row)?;
+        written += 1;
+    }
+    sink.finish()?;
+    let kind = match by {
+        GroupBy::Organisation => format!("aggregate by organisation (min group {min_group})"),
+        GroupBy::Campaign => format!("aggregate by campaign (min group {min_group})"),
+    };
+    audit(store, "export", &kind, filter, &target, written)?;
+    Ok(written)
+}

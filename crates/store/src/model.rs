@@ -1,0 +1,249 @@
+//! The records the store keeps.
+
+use jiff::Timestamp;
+
+/// An organisation (a ministry, a directorate, a service).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organisation {
+    /// Internal key.
+    pub id: i64,
+    /// Its code, `[A-Za-z0-9_.-]+`.
+    pub code: String,
+    /// Its display name.
+    pub name: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// An agent: the person assessed. The external id (personal data) is kept in a separate table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agent {
+    /// Internal surrogate key.
+    pub id: i64,
+    /// The caller's id for the agent (often an e-mail address).
+    pub external_id: String,
+    /// The agent's organisation code, if any.
+    pub organisation: Option<String>,
+    /// Accessibility adjustments (e.g. `screen-reader`, `extra-time`).
+    pub adjustments: Vec<String>,
+    /// The factor applied to time limits (1 by default, larger with an adjustment).
+    pub time_factor: f64,
+    /// When the agent was first seen.
+    pub created_at: Timestamp,
+}
+
+/// A named plan for a population of agents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Campaign {
+    /// Internal key.
+    pub id: i64,
+    /// Its name, `[A-Za-z0-9_.-]+`.
+    pub name: String,
+    /// The organisation running it, if any.
+    pub organisation: Option<String>,
+    /// The plan, as JSON written by the engine's caller.
+    pub plan: String,
+    /// When sessions may start (inclusive), if limited.
+    pub opens_at: Option<Timestamp>,
+    /// When sessions may no longer start (inclusive), if limited.
+    pub closes_at: Option<Timestamp>,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// What a new campaign needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCampaign {
+    /// Its name.
+    pub name: String,
+    /// The organisation running it.
+    pub organisation: Option<String>,
+    /// The plan as JSON.
+    pub plan: String,
+    /// Opening time.
+    pub opens_at: Option<Timestamp>,
+    /// Closing time.
+    pub closes_at: Option<Timestamp>,
+}
+
+/// The life cycle of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// Started, not finished: can be resumed.
+    Active,
+    /// Finished: its profile is recorded.
+    Finished,
+    /// Abandoned (`--new` started another one); its responses are kept.
+    Abandoned,
+}
+
+impl SessionState {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Finished => "finished",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "finished" => Self::Finished,
+            "abandoned" => Self::Abandoned,
+            _ => Self::Active,
+        }
+    }
+}
+
+/// What starting a session needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSession {
+    /// The agent's internal key.
+    pub agent: i64,
+    /// The campaign, if the plan comes from one.
+    pub campaign: Option<String>,
+    /// The plan as JSON.
+    pub plan: String,
+    /// The session's random seed (every draw of the engine derives from it).
+    pub seed: u64,
+    /// The engine's version.
+    pub engine_version: String,
+    /// The item bank's version (hash of its content).
+    pub bank_version: String,
+    /// The scoring definition's version.
+    pub scoring_version: String,
+    /// The language of the questions (`fr`, `en`).
+    pub lang: String,
+    /// When it starts.
+    pub started_at: Timestamp,
+}
+
+impl NewSession {
+    /// A session for `agent` with `plan`, `seed` and `bank_version`, the other fields defaulted
+    /// (no campaign, this crate's version as engine version, scoring `1`, French, now).
+    pub fn new(agent: i64, plan: &str, seed: u64, bank_version: &str) -> Self {
+        Self {
+            agent,
+            campaign: None,
+            plan: plan.into(),
+            seed,
+            engine_version: env!("CARGO_PKG_VERSION").into(),
+            bank_version: bank_version.into(),
+            scoring_version: "1".into(),
+            lang: "fr".into(),
+            started_at: Timestamp::now(),
+        }
+    }
+}
+
+/// The item waiting for an answer, recorded before it is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    /// The step (0-based position in the session).
+    pub step: u32,
+    /// The item's id.
+    pub item: String,
+    /// When it was shown.
+    pub shown_at: Timestamp,
+    /// The option ids in the order shown (choice items), space-separated.
+    pub options_order: Option<String>,
+}
+
+/// A session as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    /// Internal key.
+    pub id: i64,
+    /// The public session id (random, unguessable), used in exports.
+    pub uid: String,
+    /// The agent, until an erasure unlinks it.
+    pub agent: Option<i64>,
+    /// The campaign's name, if any.
+    pub campaign: Option<String>,
+    /// The plan as JSON.
+    pub plan: String,
+    /// Its state.
+    pub state: SessionState,
+    /// Its seed.
+    pub seed: u64,
+    /// Engine version.
+    pub engine_version: String,
+    /// Bank version.
+    pub bank_version: String,
+    /// Scoring version.
+    pub scoring_version: String,
+    /// Language.
+    pub lang: String,
+    /// Start time.
+    pub started_at: Timestamp,
+    /// End time, when finished or abandoned.
+    pub finished_at: Option<Timestamp>,
+    /// The item awaiting an answer, if any.
+    pub pending: Option<Pending>,
+}
+
+/// One recorded response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseRecord {
+    /// The step (0-based) in the session.
+    pub step: u32,
+    /// The item's id.
+    pub item: String,
+    /// The competence the item measures.
+    pub competence: String,
+    /// The raw answer: option ids or texts (JSON written by the caller).
+    pub raw_answer: String,
+    /// The option ids in the order shown, space-separated (choice items).
+    pub options_order: Option<String>,
+    /// The dichotomous score (0 or 1).
+    pub score: u8,
+    /// The partial credit in [0, 1].
+    pub credit: f64,
+    /// `answered`, `timedout`, …
+    pub status: String,
+    /// An unscored pretest item (never used for θ).
+    pub pretest: bool,
+    /// When the item was shown.
+    pub shown_at: Timestamp,
+    /// When it was answered.
+    pub answered_at: Timestamp,
+    /// θ of the item's competence after this response.
+    pub theta: Option<f64>,
+    /// Its SE after this response.
+    pub se: Option<f64>,
+}
+
+/// A competence's result at the end of a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileSnapshot {
+    /// The competence code (`1.1` …).
+    pub competence: String,
+    /// θ (posterior mean).
+    pub theta: f64,
+    /// Its SE (posterior SD).
+    pub se: f64,
+    /// Pix earned.
+    pub pix: u32,
+    /// Lower end of the pix interval.
+    pub pix_low: u32,
+    /// Upper end of the pix interval.
+    pub pix_high: u32,
+    /// Level (0–8).
+    pub level: u8,
+    /// The plan's cap, when below the highest open level.
+    pub capped_at: Option<u8>,
+    /// When it was assessed (the session's end).
+    pub assessed_at: Timestamp,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Which command (`export`, `agent erase`, `purge` …).
+    pub command: String,
+    /// What it did, without personal data.
+    pub detail: String,
+}

@@ -1,0 +1,104 @@
+//! Versioned, additive migrations, applied on open and tracked in `PRAGMA user_version`.
+//!
+//! A migration is never destructive: it may add tables, columns and indexes, and copy data, but
+//! never drops what a previous version wrote. A database whose version is newer than
+//! [`SCHEMA_VERSION`] is refused, untouched.
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The migrations, in order: `MIGRATIONS[k]` takes the schema from version k to k + 1.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 0 → 1: the first schema. Times are INTEGER microseconds since the Unix epoch (UTC).
+    r#"
+    CREATE TABLE organisation (
+        id          INTEGER PRIMARY KEY,
+        code        TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+    );
+    -- The person assessed, by an internal surrogate key only.
+    CREATE TABLE agent (
+        id              INTEGER PRIMARY KEY,
+        organisation_id INTEGER REFERENCES organisation(id),
+        adjustments     TEXT NOT NULL DEFAULT '',
+        time_factor     REAL NOT NULL DEFAULT 1.0,
+        created_at      INTEGER NOT NULL
+    );
+    -- The caller's id for the agent (personal data), kept apart so that erasure removes one row.
+    CREATE TABLE agent_identity (
+        agent_id     INTEGER PRIMARY KEY REFERENCES agent(id) ON DELETE CASCADE,
+        external_id  TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE campaign (
+        id              INTEGER PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        organisation_id INTEGER REFERENCES organisation(id),
+        plan            TEXT NOT NULL,
+        opens_at        INTEGER,
+        closes_at       INTEGER,
+        created_at      INTEGER NOT NULL
+    );
+    CREATE TABLE session (
+        id               INTEGER PRIMARY KEY,
+        uid              TEXT NOT NULL UNIQUE,
+        agent_id         INTEGER REFERENCES agent(id) ON DELETE SET NULL,
+        organisation_id  INTEGER REFERENCES organisation(id),
+        campaign_id      INTEGER REFERENCES campaign(id),
+        plan             TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('active', 'finished', 'abandoned')),
+        seed             INTEGER NOT NULL,
+        engine_version   TEXT NOT NULL,
+        bank_version     TEXT NOT NULL,
+        scoring_version  TEXT NOT NULL,
+        lang             TEXT NOT NULL,
+        started_at       INTEGER NOT NULL,
+        finished_at      INTEGER,
+        pending_step     INTEGER,
+        pending_item     TEXT,
+        pending_shown_at INTEGER,
+        pending_order    TEXT
+    );
+    -- At most one unfinished session per agent.
+    CREATE UNIQUE INDEX session_one_active_per_agent ON session(agent_id) WHERE state = 'active';
+    CREATE INDEX session_agent ON session(agent_id, finished_at);
+    CREATE INDEX session_finished ON session(finished_at);
+    CREATE TABLE response (
+        id           INTEGER PRIMARY KEY,
+        session_id   INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+        step         INTEGER NOT NULL,
+        item         TEXT NOT NULL,
+        competence   TEXT NOT NULL,
+        raw_answer   TEXT NOT NULL,
+        options_order TEXT,
+        score        INTEGER NOT NULL CHECK (score IN (0, 1)),
+        credit       REAL NOT NULL CHECK (credit >= 0 AND credit <= 1),
+        status       TEXT NOT NULL,
+        pretest      INTEGER NOT NULL DEFAULT 0,
+        shown_at     INTEGER NOT NULL,
+        answered_at  INTEGER NOT NULL,
+        theta        REAL,
+        se           REAL,
+        UNIQUE (session_id, step)
+    );
+    CREATE TABLE profile_snapshot (
+        session_id  INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+        competence  TEXT NOT NULL,
+        theta       REAL NOT NULL,
+        se          REAL NOT NULL,
+        pix         INTEGER NOT NULL,
+        pix_low     INTEGER NOT NULL,
+        pix_high    INTEGER NOT NULL,
+        level       INTEGER NOT NULL,
+        capped_at   INTEGER,
+        assessed_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, competence)
+    );
+    CREATE TABLE audit_log (
+        id       INTEGER PRIMARY KEY,
+        at       INTEGER NOT NULL,
+        command  TEXT NOT NULL,
+        detail   TEXT NOT NULL
+    );
+    "#,
+];

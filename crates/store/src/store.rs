@@ -1,0 +1,778 @@
+//! The store itself: opening, migrations, and one method per operation.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use crate::ids::{validate_agent_id, validate_code};
+use crate::model::*;
+use crate::schema::{MIGRATIONS, SCHEMA_VERSION};
+use crate::{Result, StoreError};
+
+/// A connection to a Jauge database. One writer at a time: a `Store` is `Send` but not `Sync`;
+/// share it behind a mutex or open one per thread (WAL lets readers run beside the writer).
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn ts(us: i64) -> Timestamp {
+    Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn opt_ts(us: Option<i64>) -> Option<Timestamp> {
+    us.map(ts)
+}
+
+fn split_tags(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_owned).collect()
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, readable by its owner only, and
+    /// migrates it to the current schema.
+    pub fn open(path: &Path) -> Result<Self> {
+        let existed = path.exists();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.into(),
+                source,
+            })?;
+        }
+        if !existed {
+            create_private_file(path)?;
+        }
+        let conn = Connection::open(path)?;
+        Self::init(conn, Some(path.to_path_buf()))
+    }
+
+    /// Opens an existing database only (for commands that read): a missing file is an error and
+    /// nothing is created.
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.into()));
+        }
+        Self::open(path)
+    }
+
+    /// A fresh database in memory (tests, simulations).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?, None)
+    }
+
+    fn init(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
+        let corrupt = |e: rusqlite::Error| match &path {
+            Some(p) => StoreError::Corrupt {
+                path: p.clone(),
+                reason: e.to_string(),
+            },
+            None => StoreError::Sqlite(e),
+        };
+        // The first read tells a corrupt or foreign file apart, before anything is written.
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(corrupt)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+            .map_err(corrupt)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if version > 0 {
+            let tables: i64 = conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('session', 'response', 'agent')",
+                [],
+                |r| r.get(0),
+            )?;
+            if tables != 3 {
+                let p = path.clone().unwrap_or_default();
+                return Err(StoreError::Corrupt {
+                    path: p,
+                    reason: "the Jauge tables are missing".into(),
+                });
+            }
+        } else {
+            let foreign: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+            if foreign > 0 {
+                let p = path.clone().unwrap_or_default();
+                return Err(StoreError::Corrupt {
+                    path: p,
+                    reason: "an SQLite database of another application".into(),
+                });
+            }
+        }
+        conn.busy_timeout(Duration::from_secs(5))?;
+        if path.is_some() {
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
+            conn.execute_batch("PRAGMA synchronous = FULL;")?;
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")?;
+        let mut store = Self { conn, path };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        for (k, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", k + 1))?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The file, when not in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The underlying connection, for read-only reporting queries of the crates above (exports).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub(crate) fn snapshot_row_pub(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
+        Self::snapshot_row(r)
+    }
+
+    /// `PRAGMA integrity_check` returns `ok`.
+    pub fn integrity_ok(&self) -> Result<bool> {
+        let r: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        Ok(r == "ok")
+    }
+
+    // ---------------------------------------------------------------- organisations
+
+    /// Creates an organisation.
+    pub fn create_organisation(&mut self, code: &str, name: &str) -> Result<Organisation> {
+        validate_code("organisation", code)?;
+        if self.organisation(code)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                what: "organisation",
+                id: code.into(),
+            });
+        }
+        let now = Timestamp::now();
+        self.conn.execute(
+            "INSERT INTO organisation (code, name, created_at) VALUES (?1, ?2, ?3)",
+            params![code, name, micros(now)],
+        )?;
+        Ok(Organisation {
+            id: self.conn.last_insert_rowid(),
+            code: code.into(),
+            name: name.into(),
+            created_at: now,
+        })
+    }
+
+    /// The organisation with this code.
+    pub fn organisation(&self, code: &str) -> Result<Option<Organisation>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, code, name, created_at FROM organisation WHERE code = ?1",
+                [code],
+                |r| {
+                    Ok(Organisation {
+                        id: r.get(0)?,
+                        code: r.get(1)?,
+                        name: r.get(2)?,
+                        created_at: ts(r.get(3)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every organisation, by code.
+    pub fn organisations(&self) -> Result<Vec<Organisation>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, code, name, created_at FROM organisation ORDER BY code")?;
+        let rows = st.query_map([], |r| {
+            Ok(Organisation {
+                id: r.get(0)?,
+                code: r.get(1)?,
+                name: r.get(2)?,
+                created_at: ts(r.get(3)?),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn organisation_key(&self, code: Option<&str>) -> Result<Option<i64>> {
+        match code {
+            None => Ok(None),
+            Some(c) => match self.organisation(c)? {
+                Some(o) => Ok(Some(o.id)),
+                None => Err(StoreError::NotFound {
+                    what: "organisation",
+                    id: c.into(),
+                }),
+            },
+        }
+    }
+
+    // ---------------------------------------------------------------- agents
+
+    const AGENT_SELECT: &'static str =
+        "SELECT a.id, i.external_id, o.code, a.adjustments, a.time_factor, a.created_at
+         FROM agent a JOIN agent_identity i ON i.agent_id = a.id
+         LEFT JOIN organisation o ON o.id = a.organisation_id";
+
+    fn agent_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
+        Ok(Agent {
+            id: r.get(0)?,
+            external_id: r.get(1)?,
+            organisation: r.get(2)?,
+            adjustments: split_tags(&r.get::<_, String>(3)?),
+            time_factor: r.get(4)?,
+            created_at: ts(r.get(5)?),
+        })
+    }
+
+    /// The agent known by this external id.
+    pub fn agent(&self, external_id: &str) -> Result<Option<Agent>> {
+        let sql = format!("{} WHERE i.external_id = ?1", Self::AGENT_SELECT);
+        Ok(self
+            .conn
+            .query_row(&sql, [external_id], Self::agent_row)
+            .optional()?)
+    }
+
+    /// The agent with this internal key.
+    pub fn agent_by_key(&self, id: i64) -> Result<Option<Agent>> {
+        let sql = format!("{} WHERE a.id = ?1", Self::AGENT_SELECT);
+        Ok(self.conn.query_row(&sql, [id], Self::agent_row).optional()?)
+    }
+
+    /// The agent known by this external id, created if unknown (in `organisation`, which must
+    /// exist). An existing agent without an organisation is attached to the one given.
+    pub fn agent_or_create(&mut self, external_id: &str, organisation: Option<&str>) -> Result<Agent> {
+        validate_agent_id(external_id)?;
+        let org = self.organisation_key(organisation)?;
+        if let Some(a) = self.agent(external_id)? {
+            if a.organisation.is_none() && org.is_some() {
+                self.conn.execute(
+                    "UPDATE agent SET organisation_id = ?1 WHERE id = ?2",
+                    params![org, a.id],
+                )?;
+                return Ok(self.agent_by_key(a.id)?.unwrap_or(a));
+            }
+            return Ok(a);
+        }
+        let now = Timestamp::now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO agent (organisation_id, created_at) VALUES (?1, ?2)",
+            params![org, micros(now)],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO agent_identity (agent_id, external_id) VALUES (?1, ?2)",
+            params![id, external_id],
+        )?;
+        tx.commit()?;
+        Ok(Agent {
+            id,
+            external_id: external_id.into(),
+            organisation: organisation.map(str::to_owned),
+            adjustments: vec![],
+            time_factor: 1.0,
+            created_at: now,
+        })
+    }
+
+    /// Sets an agent's accessibility adjustments and time factor.
+    pub fn set_adjustments(&mut self, agent: i64, adjustments: &[String], time_factor: f64) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE agent SET adjustments = ?1, time_factor = ?2 WHERE id = ?3",
+            params![adjustments.join(" "), time_factor, agent],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound {
+                what: "agent",
+                id: agent.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Every agent (optionally of one organisation), by external id.
+    pub fn agents(&self, organisation: Option<&str>) -> Result<Vec<Agent>> {
+        let sql = format!(
+            "{} WHERE (?1 IS NULL OR o.code = ?1) ORDER BY i.external_id",
+            Self::AGENT_SELECT
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([organisation], Self::agent_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // ---------------------------------------------------------------- campaigns
+
+    fn campaign_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
+        Ok(Campaign {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            organisation: r.get(2)?,
+            plan: r.get(3)?,
+            opens_at: opt_ts(r.get(4)?),
+            closes_at: opt_ts(r.get(5)?),
+            created_at: ts(r.get(6)?),
+        })
+    }
+
+    const CAMPAIGN_SELECT: &'static str =
+        "SELECT c.id, c.name, o.code, c.plan, c.opens_at, c.closes_at, c.created_at
+         FROM campaign c LEFT JOIN organisation o ON o.id = c.organisation_id";
+
+    /// Creates a campaign.
+    pub fn create_campaign(&mut self, new: &NewCampaign) -> Result<Campaign> {
+        validate_code("campaign", &new.name)?;
+        if self.campaign(&new.name)?.is_some() {
+            return Err(StoreError::AlreadyExists {
+                what: "campaign",
+                id: new.name.clone(),
+            });
+        }
+        let org = self.organisation_key(new.organisation.as_deref())?;
+        let now = Timestamp::now();
+        self.conn.execute(
+            "INSERT INTO campaign (name, organisation_id, plan, opens_at, closes_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                new.name,
+                org,
+                new.plan,
+                new.opens_at.map(micros),
+                new.closes_at.map(micros),
+                micros(now)
+            ],
+        )?;
+        Ok(self.campaign(&new.name)?.expect("just inserted"))
+    }
+
+    /// The campaign with this name.
+    pub fn campaign(&self, name: &str) -> Result<Option<Campaign>> {
+        let sql = format!("{} WHERE c.name = ?1", Self::CAMPAIGN_SELECT);
+        Ok(self.conn.query_row(&sql, [name], Self::campaign_row).optional()?)
+    }
+
+    /// Every campaign, by name.
+    pub fn campaigns(&self) -> Result<Vec<Campaign>> {
+        let sql = format!("{} ORDER BY c.name", Self::CAMPAIGN_SELECT);
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([], Self::campaign_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    const SESSION_SELECT: &'static str = "SELECT s.id, s.uid, s.agent_id, c.name, s.plan, s.state, s.seed,
+            s.engine_version, s.bank_version, s.scoring_version, s.lang, s.started_at, s.finished_at,
+            s.pending_step, s.pending_item, s.pending_shown_at, s.pending_order
+         FROM session s LEFT JOIN campaign c ON c.id = s.campaign_id";
+
+    fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+        let pending = match (r.get::<_, Option<u32>>(13)?, r.get::<_, Option<String>>(14)?) {
+            (Some(step), Some(item)) => Some(Pending {
+                step,
+                item,
+                shown_at: ts(r.get::<_, Option<i64>>(15)?.unwrap_or(0)),
+                options_order: r.get(16)?,
+            }),
+            _ => None,
+        };
+        Ok(SessionRecord {
+            id: r.get(0)?,
+            uid: r.get(1)?,
+            agent: r.get(2)?,
+            campaign: r.get(3)?,
+            plan: r.get(4)?,
+            state: SessionState::parse(&r.get::<_, String>(5)?),
+            seed: r.get::<_, i64>(6)? as u64,
+            engine_version: r.get(7)?,
+            bank_version: r.get(8)?,
+            scoring_version: r.get(9)?,
+            lang: r.get(10)?,
+            started_at: ts(r.get(11)?),
+            finished_at: opt_ts(r.get(12)?),
+            pending,
+        })
+    }
+
+    /// Starts a session. Refused with [`StoreError::SessionInProgress`] when the agent has an
+    /// unfinished one (the schema enforces it too).
+    pub fn start_session(&mut self, new: &NewSession) -> Result<SessionRecord> {
+        if let Some(s) = self.active_session(new.agent)? {
+            return Err(StoreError::SessionInProgress { session: s.uid });
+        }
+        let campaign = match &new.campaign {
+            None => None,
+            Some(name) => Some(
+                self.campaign(name)?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "campaign",
+                        id: name.clone(),
+                    })?
+                    .id,
+            ),
+        };
+        let org: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT organisation_id FROM agent WHERE id = ?1",
+                [new.agent],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "agent",
+                id: new.agent.to_string(),
+            })?;
+        let uid = new_uid();
+        self.conn.execute(
+            "INSERT INTO session (uid, agent_id, organisation_id, campaign_id, plan, state, seed, engine_version,
+                                  bank_version, scoring_version, lang, started_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                uid,
+                new.agent,
+                org,
+                campaign,
+                new.plan,
+                new.seed as i64,
+                new.engine_version,
+                new.bank_version,
+                new.scoring_version,
+                new.lang,
+                micros(new.started_at)
+            ],
+        )?;
+        self.session(&uid)?.ok_or_else(|| StoreError::NotFound {
+            what: "session",
+            id: uid,
+        })
+    }
+
+    /// The session with this public id.
+    pub fn session(&self, uid: &str) -> Result<Option<SessionRecord>> {
+        let sql = format!("{} WHERE s.uid = ?1", Self::SESSION_SELECT);
+        Ok(self.conn.query_row(&sql, [uid], Self::session_row).optional()?)
+    }
+
+    /// The agent's unfinished session, if any.
+    pub fn active_session(&self, agent: i64) -> Result<Option<SessionRecord>> {
+        let sql = format!(
+            "{} WHERE s.agent_id = ?1 AND s.state = 'active'",
+            Self::SESSION_SELECT
+        );
+        Ok(self.conn.query_row(&sql, [agent], Self::session_row).optional()?)
+    }
+
+    fn require_active(&self, session: i64) -> Result<SessionRecord> {
+        let sql = format!("{} WHERE s.id = ?1", Self::SESSION_SELECT);
+        let s = self
+            .conn
+            .query_row(&sql, [session], Self::session_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "session",
+                id: session.to_string(),
+            })?;
+        Ok(s)
+    }
+
+    /// Records the item about to be shown, durably, before it is shown.
+    pub fn set_pending(&mut self, session: i64, pending: &Pending) -> Result<()> {
+        let s = self.require_active(session)?;
+        if s.state != SessionState::Active {
+            return Err(StoreError::SessionState {
+                session: s.uid,
+                state: s.state.as_str().into(),
+                action: "showing an item",
+            });
+        }
+        self.conn.execute(
+            "UPDATE session SET pending_step = ?1, pending_item = ?2, pending_shown_at = ?3, pending_order = ?4
+             WHERE id = ?5",
+            params![pending.step, pending.item, micros(pending.shown_at), pending.options_order, session],
+        )?;
+        Ok(())
+    }
+
+    /// Records a response and clears the pending item, in one transaction committed before this
+    /// returns. The step must be the next one of the session.
+    pub fn record_response(&mut self, session: i64, r: &ResponseRecord) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (uid, state, next): (String, String, u32) = tx
+            .query_row(
+                "SELECT uid, state, (SELECT count(*) FROM response WHERE session_id = ?1) FROM session WHERE id = ?1",
+                [session],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "session", id: session.to_string() })?;
+        if state != "active" {
+            return Err(StoreError::SessionState {
+                session: uid,
+                state,
+                action: "recording a response",
+            });
+        }
+        if r.step != next {
+            return Err(StoreError::OutOfOrder {
+                session: uid,
+                expected: next,
+                got: r.step,
+            });
+        }
+        tx.execute(
+            "INSERT INTO response (session_id, step, item, competence, raw_answer, options_order, score, credit,
+                                   status, pretest, shown_at, answered_at, theta, se)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                session,
+                r.step,
+                r.item,
+                r.competence,
+                r.raw_answer,
+                r.options_order,
+                r.score,
+                r.credit,
+                r.status,
+                r.pretest,
+                micros(r.shown_at),
+                micros(r.answered_at),
+                r.theta,
+                r.se
+            ],
+        )?;
+        tx.execute(
+            "UPDATE session SET pending_step = NULL, pending_item = NULL, pending_shown_at = NULL, pending_order = NULL
+             WHERE id = ?1",
+            [session],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The responses of a session, in order.
+    pub fn responses(&self, session: i64) -> Result<Vec<ResponseRecord>> {
+        let mut st = self.conn.prepare(
+            "SELECT step, item, competence, raw_answer, options_order, score, credit, status, pretest, shown_at,
+                    answered_at, theta, se
+             FROM response WHERE session_id = ?1 ORDER BY step",
+        )?;
+        let rows = st.query_map([session], |r| {
+            Ok(ResponseRecord {
+                step: r.get(0)?,
+                item: r.get(1)?,
+                competence: r.get(2)?,
+                raw_answer: r.get(3)?,
+                options_order: r.get(4)?,
+                score: r.get(5)?,
+                credit: r.get(6)?,
+                status: r.get(7)?,
+                pretest: r.get(8)?,
+                shown_at: ts(r.get(9)?),
+                answered_at: ts(r.get(10)?),
+                theta: r.get(11)?,
+                se: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Finishes a session and records its profile, in one transaction.
+    pub fn finish_session(&mut self, session: i64, at: Timestamp, profile: &[ProfileSnapshot]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE session SET state = 'finished', finished_at = ?1, pending_step = NULL, pending_item = NULL,
+                                pending_shown_at = NULL, pending_order = NULL
+             WHERE id = ?2 AND state = 'active'",
+            params![micros(at), session],
+        )?;
+        if n == 0 {
+            return Err(StoreError::SessionState {
+                session: session.to_string(),
+                state: "not active".into(),
+                action: "finishing",
+            });
+        }
+        {
+            let mut st = tx.prepare(
+                "INSERT INTO profile_snapshot (session_id, competence, theta, se, pix, pix_low, pix_high, level,
+                                               capped_at, assessed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for p in profile {
+                st.execute(params![
+                    session,
+                    p.competence,
+                    p.theta,
+                    p.se,
+                    p.pix,
+                    p.pix_low,
+                    p.pix_high,
+                    p.level,
+                    p.capped_at,
+                    micros(p.assessed_at)
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Abandons the agent's unfinished session (its responses are kept).
+    pub fn abandon_session(&mut self, session: i64, at: Timestamp) -> Result<()> {
+        self.conn.execute(
+            "UPDATE session SET state = 'abandoned', finished_at = ?1, pending_step = NULL, pending_item = NULL,
+                                pending_shown_at = NULL, pending_order = NULL
+             WHERE id = ?2 AND state = 'active'",
+            params![micros(at), session],
+        )?;
+        Ok(())
+    }
+
+    fn snapshot_row(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
+        Ok(ProfileSnapshot {
+            competence: r.get(0)?,
+            theta: r.get(1)?,
+            se: r.get(2)?,
+            pix: r.get(3)?,
+            pix_low: r.get(4)?,
+            pix_high: r.get(5)?,
+            level: r.get(6)?,
+            capped_at: r.get(7)?,
+            assessed_at: ts(r.get(8)?),
+        })
+    }
+
+    /// The agent's latest finished result per competence.
+    pub fn latest_profile(&self, agent: i64) -> Result<Vec<ProfileSnapshot>> {
+        let mut st = self.conn.prepare(
+            "SELECT p.competence, p.theta, p.se, p.pix, p.pix_low, p.pix_high, p.level, p.capped_at, p.assessed_at
+             FROM profile_snapshot p JOIN session s ON s.id = p.session_id
+             WHERE s.agent_id = ?1 AND s.state = 'finished'
+               AND p.assessed_at = (SELECT max(p2.assessed_at) FROM profile_snapshot p2
+                                    JOIN session s2 ON s2.id = p2.session_id
+                                    WHERE s2.agent_id = ?1 AND s2.state = 'finished'
+                                      AND p2.competence = p.competence)
+             GROUP BY p.competence
+             ORDER BY p.competence",
+        )?;
+        let rows = st.query_map([agent], Self::snapshot_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The agent's finished sessions with their profiles, oldest first.
+    pub fn history(&self, agent: i64) -> Result<Vec<(SessionRecord, Vec<ProfileSnapshot>)>> {
+        let sql = format!(
+            "{} WHERE s.agent_id = ?1 AND s.state = 'finished' ORDER BY s.finished_at, s.id",
+            Self::SESSION_SELECT
+        );
+        let sessions: Vec<SessionRecord> = {
+            let mut st = self.conn.prepare(&sql)?;
+            st.query_map([agent], Self::session_row)?
+                .collect::<Result<_, _>>()?
+        };
+        let mut st = self.conn.prepare(
+            "SELECT competence, theta, se, pix, pix_low, pix_high, level, capped_at, assessed_at
+             FROM profile_snapshot WHERE session_id = ?1 ORDER BY competence",
+        )?;
+        let mut out = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            let snaps = st
+                .query_map([s.id], Self::snapshot_row)?
+                .collect::<Result<_, _>>()?;
+            out.push((s, snaps));
+        }
+        Ok(out)
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    /// Appends to the audit log.
+    pub fn audit(&mut self, command: &str, detail: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO audit_log (at, command, detail) VALUES (?1, ?2, ?3)",
+            params![micros(Timestamp::now()), command, detail],
+        )?;
+        Ok(())
+    }
+
+    /// The audit log, oldest first.
+    pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT at, command, detail FROM audit_log ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            Ok(AuditEntry {
+                at: ts(r.get(0)?),
+                command: r.get(1)?,
+                detail: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A new random public session id (128 bits from the OS generator, hex).
+fn new_uid() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(|_| ())
+        .map_err(|source| StoreError::Io {
+            path: path.into(),
+            source,
+        })
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map(|_| ())
+        .map_err(|source| StoreError::Io {
+            path: path.into(),
+            source,
+        })
+}
