@@ -21,6 +21,8 @@ enum Command {
     /// Item response theory: estimate an ability, compute item information.
     #[command(subcommand)]
     Irt(cmd::irt::IrtCommand),
+    /// Simulate adaptive tests: accuracy, length and exposure of a selection rule.
+    Simulate(Box<cmd::simulate::SimulateArgs>),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Irt(c) => cmd::irt::run(c),
+        Command::Simulate(a) => cmd::simulate::run(*a),
     };
     cmd::finish(result)
 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod irt;
+pub mod simulate;
 
 /// Reports a command's outcome and turns it into the process exit status.
 pub fn finish(result: anyhow::Result<u8>) -> ExitCode {
