@@ -5,11 +5,14 @@
 //! tried. The k_i are fitted by repeated simulation over a stated population and plan:
 //! start with k_i = 1; simulate; with P(S_i) the rate at which the rule selected item i, set
 //! k_i ← min(1, r / P(S_i)); repeat until the highest administration rate is within 0.01 of the
-//! target r, or the iteration cap is reached. A test of L items with every rate ≤ r needs at least
+//! target r, or the iteration cap is reached. The rate checked is the expected one, P(S_i) · k_i,
+//! over the same simulated paths (common random numbers across iterations): the lottery's own
+//! sampling noise (±0.02 at 400 examinees) would otherwise keep the maximum above r + 0.01
+//! whatever the k_i. A test of L items with every rate ≤ r needs at least
 //! L ÷ r usable items: below that the target is reported infeasible instead of looping.
 
 use crate::error::EngineError;
-use crate::simulate::{SimConfig, Simulation, Truth, exposure_rates};
+use crate::simulate::{SimConfig, Simulation, Truth};
 
 /// The outcome of a Sympson–Hetter fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +21,7 @@ pub struct ShFit {
     pub k: Vec<f64>,
     /// Simulations run.
     pub iterations: usize,
-    /// Highest administration rate in the last simulation.
+    /// Highest expected administration rate P(S_i) · k_i in the last simulation.
     pub max_exposure: f64,
     /// Whether it came within the tolerance of the target.
     pub converged: bool,
@@ -47,7 +50,8 @@ pub fn check_feasible(target: f64, length: usize, usable: usize) -> Result<(), E
 }
 
 /// Fits the k_i of `sim` (its config's `exposure` is ignored) over the population `thetas`,
-/// at most `max_iterations` simulations; iteration t uses seed `seed + t`.
+/// at most `max_iterations` simulations. Every iteration uses the same seed (common random
+/// numbers), so that the rates move because the k_i changed and not because of sampling noise.
 pub fn fit_sympson_hetter(
     sim: &Simulation<'_>,
     thetas: &[f64],
@@ -61,7 +65,6 @@ pub fn fit_sympson_hetter(
     for it in 0..max_iterations.max(1) {
         let config = SimConfig {
             exposure: Some(k.clone()),
-            seed: sim.config.seed.wrapping_add(it as u64),
             ..sim.config.clone()
         };
         let s = Simulation {
@@ -69,8 +72,17 @@ pub fn fit_sympson_hetter(
             ..*sim
         };
         let results = s.run(Truth::Thetas(thetas), thetas.len())?;
-        let rates = exposure_rates(&results, n_items);
-        last_max = rates.iter().copied().fold(0.0, f64::max);
+        let mut selected = vec![0usize; n_items];
+        for r in &results {
+            for &i in &r.selected {
+                selected[i as usize] += 1;
+            }
+        }
+        let n = thetas.len().max(1) as f64;
+        let p_selected: Vec<f64> = selected.iter().map(|&s| s as f64 / n).collect();
+        // expected administration rate P(S_i) · k_i: the realised rate without the lottery's
+        // own sampling noise, which the update cannot correct
+        last_max = p_selected.iter().zip(&k).map(|(p, k)| p * k).fold(0.0, f64::max);
         if last_max <= target + TOLERANCE {
             return Ok(ShFit {
                 k,
@@ -79,15 +91,7 @@ pub fn fit_sympson_hetter(
                 converged: true,
             });
         }
-        let mut selected = vec![0usize; n_items];
-        for r in &results {
-            for &i in &r.selected {
-                selected[i as usize] += 1;
-            }
-        }
-        let n = thetas.len().max(1) as f64;
-        for (ki, &s) in k.iter_mut().zip(&selected) {
-            let ps = s as f64 / n;
+        for (ki, &ps) in k.iter_mut().zip(&p_selected) {
             *ki = if ps > 0.0 { (target / ps).min(1.0) } else { 1.0 };
         }
     }

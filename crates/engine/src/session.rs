@@ -9,10 +9,11 @@
 //!
 //! Constraints, in two tiers. Hard (never relaxed): an item is given at most once; never an item
 //! of the agent's recent history; accessibility tags (`no-<adjustment>`) exclude an item for an
-//! agent with that adjustment; the plan's tubes and maximum level. Soft, relaxed one after the
-//! other in this order only when no item satisfies them all: at most one item per tube until
-//! every tube of the competence has been used; never more than two levels above the current
-//! estimate; no two timed questions in a row. The first question of each competence is chosen at an easy θ
+//! agent with that adjustment; the plan's tubes and maximum level; never an item more than two
+//! levels above the current estimate (a competence with nothing left below that stops). Soft,
+//! relaxed one after the other in this order only when no item satisfies them all: at most one
+//! item per tube until every tube of the competence has been used; no two timed questions in a
+//! row. The first question of each competence is chosen at an easy θ
 //! (the start θ − 1) so that an agent starts with an easy question.
 
 use std::collections::HashSet;
@@ -406,7 +407,7 @@ pub struct Session<'p> {
     last_item: Option<usize>,
 }
 
-/// Whether soft constraint number `n` (1 tubes, 2 level, 3 timing) is relaxed at `tier`.
+/// Whether soft constraint number `n` (1 tube spread, 2 timing) is relaxed at `tier`.
 fn relaxed(tier: u8, n: u8) -> bool {
     tier >= n
 }
@@ -572,17 +573,17 @@ impl<'p> Session<'p> {
         (scale.pix_at(st.theta, self.plan.competences[k].max_level) / 8.0).floor() as u8
     }
 
-    /// Whether local item j of competence k passes the soft constraints kept at `tier`
-    /// (0: all; 1: tubes relaxed; 2: tubes and level relaxed; 3: none).
+    /// Whether local item j of competence k passes the constraints kept at `tier` (0: all;
+    /// 1: tube spread relaxed; 2: tube spread and timing relaxed). The level ceiling is never
+    /// relaxed: a competence with nothing left within two levels of its estimate stops.
     fn soft_ok(&self, k: usize, local: usize, tier: u8, last_timed: bool, all_tubes_used: bool) -> bool {
         let cpool = &self.pool.competences[self.states[k].pool];
         let it = &self.pool.items[cpool.live[local]];
         let st = &self.states[k];
         (relaxed(tier, 1) || !self.plan.one_per_tube || all_tubes_used || !st.tubes_used.contains(&it.tube))
-            && (relaxed(tier, 2)
-                || st.responses.is_empty()
+            && (st.responses.is_empty()
                 || it.level <= self.estimated_level(k).saturating_add(self.plan.max_levels_above))
-            && (relaxed(tier, 3) || !(last_timed && it.time_limit.is_some()))
+            && (relaxed(tier, 2) || !(last_timed && it.time_limit.is_some()))
     }
 
     /// Chooses and shows the next question (or returns the one already waiting); `None` when
@@ -669,7 +670,7 @@ impl<'p> Session<'p> {
         let mut sel = Draws::new(self.seed, 0, Purpose::Selection);
         let mut exp = Draws::new(self.seed, 0, Purpose::Exposure);
         let mut aside: Vec<usize> = Vec::new();
-        for tier in 0..=3u8 {
+        for tier in 0..=2u8 {
             let mut attempt = 0u64;
             loop {
                 let eligible = |j: usize| {
