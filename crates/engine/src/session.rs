@@ -720,15 +720,23 @@ impl<'p> Session<'p> {
 
     /// The national estimate of the level: ⌊Σ values of the validated skills / 8⌋.
     fn national_level(&self, k: usize) -> u8 {
-        let st = &self.states[k];
-        let pix: f64 = st
-            .skill_status
+        (self.national_pix(k) / 8.0).floor() as u8
+    }
+
+    /// The national positioning score of the plan's k-th competence: the sum of the values of
+    /// the skills validated so far (a right answer validates its skill and the easier skills of
+    /// its tube; a wrong one invalidates its skill and the harder ones).
+    pub fn national_pix(&self, k: usize) -> f64 {
+        let Some(st) = self.states.get(k) else { return 0.0 };
+        let cap = self.plan.competences[k].max_level;
+        let cpool = &self.pool.competences[st.pool];
+        st.skill_status
             .iter()
             .zip(scale_values(self.pool, st.pool))
-            .filter(|&(&s, _)| s == 1)
-            .map(|(_, v)| v)
-            .sum();
-        (pix / 8.0).floor() as u8
+            .zip(&cpool.skills)
+            .filter(|&((&s, _), (_, level))| s == 1 && cap.is_none_or(|c| *level <= c))
+            .map(|((_, v), _)| v)
+            .sum()
     }
 
     /// Records the answer to the pending question. `raw` is whether the answer is right; a timed
@@ -885,6 +893,8 @@ impl Selector for SkillRule<'_> {
 pub struct SimulatedSession {
     /// The profile.
     pub profile: Profile,
+    /// The national positioning score (validated skills' pix) per plan competence.
+    pub national_pix: Vec<f64>,
     /// The records.
     pub records: Vec<Record>,
 }
@@ -964,6 +974,7 @@ fn simulate_one(
     }
     Ok(SimulatedSession {
         profile: s.profile(),
+        national_pix: (0..plan.competences.len()).map(|k| s.national_pix(k)).collect(),
         records: s.records,
     })
 }
@@ -1019,4 +1030,116 @@ pub fn synthetic_pool(competences: usize, tubes: usize, max_level: u8, variants:
         }
     }
     Pool::new(items, grid)
+}
+
+/// Per-competence accuracy of simulated sessions, for comparing selection rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompetenceSummary {
+    /// The competence code.
+    pub code: String,
+    /// Mean number of scored items.
+    pub mean_items: f64,
+    /// Mean SE of θ̂.
+    pub mean_se: f64,
+    /// RMSE of θ̂ against the true θ.
+    pub rmse: f64,
+    /// Share of sessions whose reported level equals the true level.
+    pub level_exact: f64,
+    /// Share within one level.
+    pub level_within_one: f64,
+    /// RMSE of the reported pix against the true pix(θ).
+    pub pix_rmse: f64,
+    /// The same two level figures and the pix RMSE for the national score (validated skills).
+    pub national_level_exact: f64,
+    /// Share of national levels within one of the true level.
+    pub national_level_within_one: f64,
+    /// RMSE of the national pix against the true pix(θ).
+    pub national_pix_rmse: f64,
+}
+
+/// Summarises simulated sessions per competence of `plan`. The true level of an examinee is
+/// ⌊pix(θ) / 8⌋ on the competence's scale (capped like the plan), its true pix is pix(θ).
+pub fn summarise_sessions(
+    pool: &Pool,
+    plan: &Plan,
+    sessions: &[SimulatedSession],
+    true_thetas: &[Vec<f64>],
+) -> Vec<CompetenceSummary> {
+    let n = sessions.len().max(1) as f64;
+    plan.competences
+        .iter()
+        .enumerate()
+        .map(|(k, cp)| {
+            let scale = pool.scale(&cp.code);
+            let top = |l: f64| -> u8 {
+                let max = scale.map_or(0, PixScale::max_level);
+                ((l / 8.0).floor().max(0.0) as u8).min(cp.max_level.unwrap_or(max).min(max))
+            };
+            let (mut items, mut se, mut sq, mut exact, mut one, mut pix2) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            let (mut nexact, mut none, mut npix2) = (0.0, 0.0, 0.0);
+            for (s, t) in sessions.iter().zip(true_thetas) {
+                let Some(c) = s.profile.competences.get(k) else {
+                    continue;
+                };
+                let truth = t.get(k).copied().unwrap_or(0.0);
+                let true_pix = scale.map_or(0.0, |sc| sc.pix_at(truth, cp.max_level));
+                let true_level = top(true_pix);
+                items += c.items as f64;
+                se += c.score.se;
+                sq += (c.score.theta - truth).powi(2);
+                let d = c.score.level.abs_diff(true_level);
+                exact += f64::from(u8::from(d == 0));
+                one += f64::from(u8::from(d <= 1));
+                pix2 += (f64::from(c.score.pix) - true_pix).powi(2);
+                let np = s.national_pix.get(k).copied().unwrap_or(0.0);
+                let nd = top(np).abs_diff(true_level);
+                nexact += f64::from(u8::from(nd == 0));
+                none += f64::from(u8::from(nd <= 1));
+                npix2 += (np - true_pix).powi(2);
+            }
+            CompetenceSummary {
+                code: cp.code.clone(),
+                mean_items: items / n,
+                mean_se: se / n,
+                rmse: (sq / n).sqrt(),
+                level_exact: exact / n,
+                level_within_one: one / n,
+                pix_rmse: (pix2 / n).sqrt(),
+                national_level_exact: nexact / n,
+                national_level_within_one: none / n,
+                national_pix_rmse: (npix2 / n).sqrt(),
+            }
+        })
+        .collect()
+}
+
+/// True abilities on `k` competences for `n` examinees: an equicorrelated multivariate normal,
+/// θ_k = √ρ · z₀ + √(1 − ρ) · z_k (every pair of competences correlates ρ ∈ [0, 1]).
+pub fn draw_correlated_abilities(seed: u64, n: usize, k: usize, rho: f64) -> Vec<Vec<f64>> {
+    let rho = rho.clamp(0.0, 1.0);
+    let mut d = Draws::new(seed, 1, Purpose::Abilities);
+    (0..n)
+        .map(|e| {
+            let base = (e * (k + 1)) as u64;
+            let z0 = d.normal(base);
+            (0..k)
+                .map(|j| rho.sqrt() * z0 + (1.0 - rho).sqrt() * d.normal(base + 1 + j as u64))
+                .collect()
+        })
+        .collect()
+}
+
+/// "True" parameters perturbed from the bank's, so that a comparison does not assume the
+/// provisional parameters are right: b + N(0, sd²), a × lognormal(0, sd/2); c and d kept.
+pub fn perturb_params(params: &[ItemParams], sd: f64, seed: u64) -> Vec<ItemParams> {
+    let mut d = Draws::new(seed, 2, Purpose::Abilities);
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let b = p.b() + sd * d.normal(2 * i as u64);
+            let a = p.a() * (0.5 * sd * d.normal(2 * i as u64 + 1)).exp();
+            ItemParams::new(a, b, p.c(), p.d()).unwrap_or(*p)
+        })
+        .collect()
 }

@@ -299,3 +299,35 @@ fn pool_simulation_is_identical_whatever_the_threads() {
         .sum();
     assert!(hi > lo);
 }
+
+#[test]
+fn rules_compare_on_the_same_simulated_agents() {
+    use jauge_engine::session::{draw_correlated_abilities, perturb_params, summarise_sessions};
+    let pool = pool();
+    let plan = plan(&pool);
+    let thetas = draw_correlated_abilities(1, 60, 3, 0.6);
+    let params: Vec<_> = pool.items().iter().map(|i| i.params).collect();
+    let truth = perturb_params(&params, 0.2, 1);
+    let mut rmse = Vec::new();
+    for rule in [SessionRule::Mfi, SessionRule::Skills, SessionRule::Random] {
+        let config = SessionConfig {
+            rule,
+            ..SessionConfig::default()
+        };
+        let s = simulate_pool(&pool, &plan, &config, &thetas, Some(&truth), 2, 2).unwrap();
+        let sum = summarise_sessions(&pool, &plan, &s, &thetas);
+        assert_eq!(sum.len(), 3);
+        for c in &sum {
+            assert!(c.mean_items >= 4.0 && c.mean_items <= 10.0);
+            assert!((0.0..=1.0).contains(&c.level_exact) && c.level_within_one >= c.level_exact);
+            assert!(c.rmse.is_finite() && c.pix_rmse.is_finite() && c.national_pix_rmse.is_finite());
+        }
+        rmse.push(sum.iter().map(|c| c.rmse).sum::<f64>());
+    }
+    // maximum information estimates θ better than a random pick at equal length
+    assert!(rmse[0] < rmse[2], "{rmse:?}");
+    // the correlation between competences is the one asked for, roughly
+    let big = draw_correlated_abilities(2, 4000, 2, 0.6);
+    let r = big.iter().map(|t| t[0] * t[1]).sum::<f64>() / 4000.0;
+    assert!((r - 0.6).abs() < 0.05, "{r}");
+}
