@@ -159,8 +159,9 @@ pub fn read_items(path: &Path, scale: f64) -> Result<Vec<ItemRow>, InputError> {
     let cd = h.iter().position(|x| x == "d");
     let mut out = Vec::new();
     let mut seen = HashMap::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_err(path, e))?;
+    // one record reused for every row: no allocation per row
+    let mut rec = csv::StringRecord::new();
+    while rdr.read_record(&mut rec).map_err(|e| csv_err(path, e))? {
         let line = rec.position().map_or(0, |p| p.line());
         let id = rec[ci].to_owned();
         if id.is_empty() {
@@ -218,8 +219,8 @@ pub fn read_thetas(path: &Path) -> Result<Vec<(String, f64)>, InputError> {
         column(path, &h, "theta", EXPECTED)?,
     );
     let mut out = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_err(path, e))?;
+    let mut rec = csv::StringRecord::new();
+    while rdr.read_record(&mut rec).map_err(|e| csv_err(path, e))? {
         let line = rec.position().map_or(0, |p| p.line());
         out.push((rec[ci].to_owned(), parse_f64(path, line, "theta", &rec[ct])?));
     }

@@ -36,6 +36,8 @@ enum Command {
     /// The item bank: validate it, its statistics, export it.
     #[command(subcommand)]
     Bank(cmd::bank::BankCommand),
+    /// Simulate adaptive tests: accuracy, length and exposure of a selection rule.
+    Simulate(Box<cmd::simulate::SimulateArgs>),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Purge(a) => cmd::purge::run(a),
         Command::Export(a) => cmd::export::run(a),
         Command::Bank(c) => cmd::bank::run(c),
+        Command::Simulate(a) => cmd::simulate::run(*a),
     };
     cmd::finish(result)
 }

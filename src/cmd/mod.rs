@@ -12,6 +12,7 @@ pub mod export;
 pub mod irt;
 pub mod items;
 pub mod purge;
+pub mod simulate;
 
 /// Reports a command's outcome and turns it into the process exit status.
 pub fn finish(result: anyhow::Result<u8>) -> ExitCode {

@@ -1,0 +1,333 @@
+//! Sessions: replay after interruption, constraints, pretest seeding, timing and the profile.
+
+use std::collections::HashSet;
+
+use jauge_engine::rng::{Draws, Purpose};
+use jauge_engine::session::{AnswerStatus, Record, synthetic_pool};
+use jauge_engine::{ManualClock, Plan, Pool, Session, SessionConfig, SessionRule, simulate_pool};
+use jauge_irt::{Grid, Posterior};
+
+fn pool() -> Pool {
+    synthetic_pool(3, 4, 6, 2, &Grid::standard())
+}
+
+/// Runs a session to its end, answering with a θ-driven generator independent of the engine.
+fn run_to_end(s: &mut Session<'_>, pool: &Pool, theta: f64, answers_seed: u64) {
+    let clock = ManualClock::default();
+    clock.advance(s.records().last().map_or(0, |r| r.answered_at));
+    let mut d = Draws::new(answers_seed, 0, Purpose::Answers);
+    while let Some(q) = s.next_question(&clock) {
+        let p = pool.items()[q.item].params.prob(theta);
+        let right = d.uniform(q.step as u64, 0) < p;
+        clock.advance(7_000);
+        s.answer(&q.id, right, &clock).unwrap();
+    }
+}
+
+fn plan(pool: &Pool) -> Plan {
+    let mut p = Plan::full_profile(pool.competences().map(str::to_owned).collect::<Vec<_>>());
+    p.pretest = 2;
+    p
+}
+
+#[test]
+fn replay_after_interruption_at_every_step_continues_identically() {
+    let pool = pool();
+    for rule in [
+        SessionRule::Mfi,
+        SessionRule::Kl,
+        SessionRule::Random,
+        SessionRule::Skills,
+    ] {
+        let config = SessionConfig {
+            rule,
+            randomesque: 2,
+            ..SessionConfig::default()
+        };
+        let mut full = Session::new(&pool, plan(&pool), config.clone(), 99).unwrap();
+        run_to_end(&mut full, &pool, 0.3, 5);
+        let records: Vec<Record> = full.records().to_vec();
+        assert!(records.len() >= 12, "{rule:?}: {}", records.len());
+        for cut in 0..=records.len() {
+            let mut s = Session::replay(&pool, plan(&pool), config.clone(), 99, &records[..cut]).unwrap();
+            run_to_end(&mut s, &pool, 0.3, 5);
+            assert_eq!(s.records(), &records[..], "{rule:?} cut at {cut}");
+            assert_eq!(s.profile(), full.profile());
+        }
+    }
+}
+
+#[test]
+fn replay_rejects_a_record_the_session_would_not_have_shown() {
+    let pool = pool();
+    let mut full = Session::new(&pool, plan(&pool), SessionConfig::default(), 1).unwrap();
+    run_to_end(&mut full, &pool, 0.0, 1);
+    let mut records = full.records().to_vec();
+    records[3].item = records[5].item.clone();
+    assert!(Session::replay(&pool, plan(&pool), SessionConfig::default(), 1, &records).is_err());
+}
+
+#[test]
+fn hard_constraints_hold() {
+    let pool = pool();
+    // history: every level-3 item of competence 1; adjustment: screen reader
+    let history: HashSet<String> = pool
+        .items()
+        .iter()
+        .filter(|i| i.competence == "1" && i.level == 3)
+        .map(|i| i.id.clone())
+        .collect();
+    for seed in 0..20 {
+        let config = SessionConfig {
+            history: history.clone(),
+            adjustments: vec!["screen-reader".into()],
+            time_factor: 1.5,
+            ..SessionConfig::default()
+        };
+        let mut s = Session::new(&pool, plan(&pool), config, seed).unwrap();
+        run_to_end(&mut s, &pool, f64::from(seed as u32 % 5) - 2.0, seed);
+        let recs = s.records();
+        let ids: HashSet<&str> = recs.iter().map(|r| r.item.as_str()).collect();
+        assert_eq!(ids.len(), recs.len(), "an item given twice");
+        for r in recs {
+            assert!(!history.contains(&r.item), "history item {}", r.item);
+            let it = pool.items().iter().find(|i| i.id == r.item).unwrap();
+            assert!(
+                !it.accessibility.iter().any(|t| t == "no-screen-reader"),
+                "{}",
+                r.item
+            );
+        }
+        // no two timed questions in a row (always satisfiable here: most items are untimed)
+        for w in recs.windows(2) {
+            let timed = |r: &Record| {
+                pool.items()
+                    .iter()
+                    .find(|i| i.id == r.item)
+                    .unwrap()
+                    .time_limit
+                    .is_some()
+            };
+            assert!(
+                !(timed(&w[0]) && timed(&w[1])),
+                "two timed in a row: {} {}",
+                w[0].item,
+                w[1].item
+            );
+        }
+    }
+}
+
+#[test]
+fn balancing_spreads_competences_and_tubes_and_starts_easy() {
+    let pool = pool();
+    for seed in 0..20 {
+        let mut s = Session::new(&pool, plan(&pool), SessionConfig::default(), seed).unwrap();
+        run_to_end(&mut s, &pool, 0.5, seed + 100);
+        let scored: Vec<&Record> = s.records().iter().filter(|r| !r.pretest).collect();
+        // competences interleave: after 3k scored items each competence has k
+        for k in 1..=4 {
+            for c in ["1", "2", "3"] {
+                let n = scored[..3 * k].iter().filter(|r| r.competence == c).count();
+                assert_eq!(n, k, "seed {seed}: competence {c} after {} items", 3 * k);
+            }
+        }
+        for c in ["1", "2", "3"] {
+            let mine: Vec<&&Record> = scored.iter().filter(|r| r.competence == c).collect();
+            // the first question of each competence is easy (chosen at θ = −1: level ≤ 3)
+            let first = pool.items().iter().find(|i| i.id == mine[0].item).unwrap();
+            assert!(
+                first.level <= 3,
+                "seed {seed}: first item {} of level {}",
+                first.id,
+                first.level
+            );
+            // the first four items of a competence come from its four tubes
+            let tubes: HashSet<&str> = mine
+                .iter()
+                .take(4)
+                .map(|r| {
+                    pool.items()
+                        .iter()
+                        .find(|i| i.id == r.item)
+                        .unwrap()
+                        .tube
+                        .as_str()
+                })
+                .collect();
+            assert_eq!(tubes.len(), mine.len().min(4), "seed {seed}, competence {c}");
+            assert!(mine.len() >= 4 && mine.len() <= 10);
+        }
+    }
+}
+
+#[test]
+fn never_more_than_two_levels_above_the_estimate() {
+    let pool = pool();
+    let mut s = Session::new(&pool, Plan::single("2"), SessionConfig::default(), 3).unwrap();
+    let clock = ManualClock::default();
+    while let Some(q) = s.next_question(&clock) {
+        let it = &pool.items()[q.item];
+        if s.records().iter().any(|r| !r.pretest) {
+            let theta = s.estimates()[0].1;
+            let level = (pool.scale("2").unwrap().pix_at(theta, None) / 8.0).floor() as u8;
+            assert!(
+                it.level <= level + 2,
+                "level {} at estimated level {level}",
+                it.level
+            );
+        }
+        // an agent who fails everything
+        s.answer(&q.id, false, &clock).unwrap();
+    }
+}
+
+#[test]
+fn pretest_items_are_recorded_but_never_scored() {
+    let pool = pool();
+    let mut with = Session::new(&pool, plan(&pool), SessionConfig::default(), 8).unwrap();
+    run_to_end(&mut with, &pool, 1.0, 2);
+    let pre: Vec<&Record> = with.records().iter().filter(|r| r.pretest).collect();
+    assert_eq!(pre.len(), 2);
+    assert!(pre.iter().all(|r| r.item.contains("pretest")));
+    // the profile equals a hand-built one from the scored responses only
+    let grid = Grid::standard();
+    for cs in with.profile().competences {
+        let mut post = Posterior::new(&grid);
+        let mut n = 0;
+        for r in with
+            .records()
+            .iter()
+            .filter(|r| !r.pretest && r.competence == cs.code)
+        {
+            let it = pool.items().iter().find(|i| i.id == r.item).unwrap();
+            post.add_response(&it.params, r.score);
+            n += 1;
+        }
+        assert_eq!(cs.items, n);
+        let want = pool.scale(&cs.code).unwrap().score(&post, None);
+        assert!((cs.score.theta - want.theta).abs() < 1e-12);
+        assert_eq!((cs.score.pix, cs.score.level), (want.pix, want.level));
+    }
+}
+
+#[test]
+fn late_answers_time_out_with_the_time_factor() {
+    let pool = pool();
+    let clock = ManualClock::default();
+    for (factor, wait_s, want) in [
+        (1.0, 61, AnswerStatus::TimedOut),
+        (1.0, 60, AnswerStatus::Answered),
+        (1.5, 89, AnswerStatus::Answered),
+        (1.5, 91, AnswerStatus::TimedOut),
+    ] {
+        // find a session whose some question is timed, and answer it after `wait_s`
+        let config = SessionConfig {
+            time_factor: factor,
+            ..SessionConfig::default()
+        };
+        let mut s = Session::new(&pool, Plan::single("1"), config, 0).unwrap();
+        let mut seen = false;
+        while let Some(q) = s.next_question(&clock) {
+            let timed = q.allowed_ms.is_some();
+            clock.advance(if timed { wait_s * 1000 } else { 1000 });
+            let st = s.answer(&q.id, true, &clock).unwrap();
+            if timed {
+                assert_eq!(st, want, "factor {factor}, {wait_s} s");
+                let r = s.records().last().unwrap();
+                assert_eq!(r.score, want == AnswerStatus::Answered);
+                assert!(r.raw);
+                seen = true;
+                break;
+            }
+        }
+        assert!(seen, "no timed question was shown");
+    }
+}
+
+#[test]
+fn a_capped_plan_reports_its_cap_and_asks_nothing_above() {
+    let pool = pool();
+    let mut plan = Plan::single("3");
+    plan.competences[0].max_level = Some(3);
+    let mut s = Session::new(&pool, plan, SessionConfig::default(), 4).unwrap();
+    run_to_end(&mut s, &pool, 3.0, 4);
+    assert!(
+        s.records()
+            .iter()
+            .filter(|r| !r.pretest)
+            .all(|r| { pool.items().iter().find(|i| i.id == r.item).unwrap().level <= 3 })
+    );
+    let p = s.profile();
+    assert_eq!(p.competences[0].score.capped_at, Some(3));
+    assert!(p.competences[0].score.level <= 3);
+}
+
+#[test]
+fn wrong_answers_and_misuse_are_errors_not_panics() {
+    let pool = pool();
+    let mut s = Session::new(&pool, Plan::single("1"), SessionConfig::default(), 0).unwrap();
+    let clock = ManualClock::default();
+    assert!(s.answer("x", true, &clock).is_err());
+    let q = s.next_question(&clock).unwrap();
+    assert!(s.answer("not-this-one", true, &clock).is_err());
+    assert!(s.answer(&q.id, true, &clock).is_ok());
+    assert!(Session::new(&pool, Plan::single("9.9"), SessionConfig::default(), 0).is_err());
+}
+
+#[test]
+fn pool_simulation_is_identical_whatever_the_threads() {
+    let pool = pool();
+    let plan = plan(&pool);
+    let thetas: Vec<Vec<f64>> = (0..12)
+        .map(|e| vec![f64::from(e) * 0.3 - 1.5, 0.2, -0.4])
+        .collect();
+    let config = SessionConfig::default();
+    let one = simulate_pool(&pool, &plan, &config, &thetas, None, 5, 1).unwrap();
+    let two = simulate_pool(&pool, &plan, &config, &thetas, None, 5, 2).unwrap();
+    let five = simulate_pool(&pool, &plan, &config, &thetas, None, 5, 5).unwrap();
+    assert_eq!(one, two);
+    assert_eq!(one, five);
+    // higher true θ on competence 1 → a higher estimate on average
+    let lo: f64 = one[..4]
+        .iter()
+        .map(|s| s.profile.competences[0].score.theta)
+        .sum();
+    let hi: f64 = one[8..]
+        .iter()
+        .map(|s| s.profile.competences[0].score.theta)
+        .sum();
+    assert!(hi > lo);
+}
+
+#[test]
+fn rules_compare_on_the_same_simulated_agents() {
+    use jauge_engine::session::{draw_correlated_abilities, perturb_params, summarise_sessions};
+    let pool = pool();
+    let plan = plan(&pool);
+    let thetas = draw_correlated_abilities(1, 60, 3, 0.6);
+    let params: Vec<_> = pool.items().iter().map(|i| i.params).collect();
+    let truth = perturb_params(&params, 0.2, 1);
+    let mut rmse = Vec::new();
+    for rule in [SessionRule::Mfi, SessionRule::Skills, SessionRule::Random] {
+        let config = SessionConfig {
+            rule,
+            ..SessionConfig::default()
+        };
+        let s = simulate_pool(&pool, &plan, &config, &thetas, Some(&truth), 2, 2).unwrap();
+        let sum = summarise_sessions(&pool, &plan, &s, &thetas);
+        assert_eq!(sum.len(), 3);
+        for c in &sum {
+            assert!(c.mean_items >= 4.0 && c.mean_items <= 10.0);
+            assert!((0.0..=1.0).contains(&c.level_exact) && c.level_within_one >= c.level_exact);
+            assert!(c.rmse.is_finite() && c.pix_rmse.is_finite() && c.national_pix_rmse.is_finite());
+        }
+        rmse.push(sum.iter().map(|c| c.rmse).sum::<f64>());
+    }
+    // maximum information estimates θ better than a random pick at equal length
+    assert!(rmse[0] < rmse[2], "{rmse:?}");
+    // the correlation between competences is the one asked for, roughly
+    let big = draw_correlated_abilities(2, 4000, 2, 0.6);
+    let r = big.iter().map(|t| t[0] * t[1]).sum::<f64>() / 4000.0;
+    assert!((r - 0.6).abs() < 0.05, "{r}");
+}
