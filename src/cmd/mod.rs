@@ -5,9 +5,9 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-pub mod calibrate;
 pub mod agent;
 pub mod bank;
+pub mod calibrate;
 pub mod export;
 pub mod irt;
 pub mod items;
