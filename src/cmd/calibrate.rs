@@ -1,7 +1,6 @@
 //! `jauge calibrate`: item calibration by marginal maximum likelihood (EM) from recorded responses.
 //!
-//! The `--db FILE --bank DIR` mode of `CONTRACTS.md` (one calibration per competence from the
-//! store) needs the response store and is not available yet.
+//! With `--db FILE --bank DIR`, one calibration per competence from the store (`calibrate_db`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,8 +33,23 @@ pub enum ModelArg {
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
     /// Responses, wide (`id,<item ids…>`) or long (`person,item,score,…`).
-    #[arg(long, value_name = "FILE")]
-    pub responses: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "db",
+        conflicts_with = "db"
+    )]
+    pub responses: Option<PathBuf>,
+    /// Calibrate from the responses recorded in this database, one competence at a time, and
+    /// write a new dated calibration file into the bank (`--bank`).
+    #[arg(long, value_name = "FILE", requires = "bank")]
+    pub db: Option<PathBuf>,
+    /// The item bank whose items the database's responses answer (with `--db`).
+    #[arg(long, value_name = "DIR")]
+    pub bank: Option<PathBuf>,
+    /// With `--db`: items with fewer responses keep their parameters.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub min_responses: usize,
     /// The model.
     #[arg(long, value_enum)]
     pub model: ModelArg,
@@ -159,9 +173,6 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     if args.common_slope && args.model != ModelArg::One {
         bail!("--common-slope applies to --model 1pl only");
     }
-    let responses = input::read_responses_fast(&args.responses)?;
-    let item_ids = responses.items.clone();
-    let data = to_data(&args.responses, responses)?;
     let model = match (args.model, args.common_slope) {
         (ModelArg::One, false) => Model::Rasch,
         (ModelArg::One, true) => Model::CommonSlope,
@@ -175,6 +186,20 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     options.max_iterations = args.max_iterations;
     options.default_c_prior = CPrior::centred(args.c_prior, CPrior::DEFAULT_WEIGHT)
         .map_err(|e| anyhow::anyhow!("--c-prior: {e}"))?;
+    if let (Some(db), Some(bank)) = (&args.db, &args.bank) {
+        if args.anchors.is_some() || args.out.is_some() {
+            bail!(
+                "with --db, the anchors are the bank's calibrated items and the output is a new calibration file in the bank: drop --anchors and --out"
+            );
+        }
+        return crate::cmd::calibrate_db::run(db, bank, &options, args.min_responses, args.json);
+    }
+    let Some(responses_path) = args.responses.clone() else {
+        bail!("--responses FILE (or --db FILE --bank DIR) is required");
+    };
+    let responses = input::read_responses_fast(&responses_path)?;
+    let item_ids = responses.items.clone();
+    let data = to_data(&responses_path, responses)?;
     if let Some(path) = &args.anchors {
         let anchors = input::read_items(path, 1.0)?;
         let mut map: std::collections::HashMap<&str, jauge_irt::ItemParams> =
@@ -184,7 +209,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
             bail!(
                 "{}: none of its items appears in {}; anchors must share item ids with the responses",
                 path.display(),
-                args.responses.display()
+                responses_path.display()
             );
         }
         if !map.is_empty() {

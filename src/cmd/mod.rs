@@ -8,6 +8,7 @@ use std::process::ExitCode;
 pub mod agent;
 pub mod bank;
 pub mod calibrate;
+pub mod calibrate_db;
 pub mod export;
 pub mod irt;
 pub mod items;
