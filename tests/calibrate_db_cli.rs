@@ -130,7 +130,7 @@ fn write_responses(db: &Path, n: usize, seed: u64) {
     c.execute_batch("BEGIN").unwrap();
     let items = truth();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut normal = |rng: &mut ChaCha8Rng| {
+    let normal = |rng: &mut ChaCha8Rng| {
         // Box–Muller
         let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-12), rng.random());
         (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
