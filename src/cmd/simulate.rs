@@ -204,6 +204,12 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     {
         bail!("--se-target {t}: expected a positive number, e.g. 0.3");
     }
+    if !args.start_theta.is_finite() {
+        bail!(
+            "--start-theta {}: expected a finite number, e.g. -0.5",
+            args.start_theta
+        );
+    }
     if args.randomesque == Some(0) {
         bail!("--randomesque must be at least 1");
     }

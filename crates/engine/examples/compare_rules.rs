@@ -64,7 +64,12 @@ fn main() {
         }
     };
     let default = Plan::full_profile(codes.clone());
-    for rule in [SessionRule::Mfi, SessionRule::Kl, SessionRule::Random, SessionRule::Skills] {
+    for rule in [
+        SessionRule::Mfi,
+        SessionRule::Kl,
+        SessionRule::Random,
+        SessionRule::Skills,
+    ] {
         run(rule, &default, "default (4–10, SE ≤ 0.55)");
     }
     for len in [3, 4, 6, 8, 10] {

@@ -281,8 +281,23 @@ pub struct SessionConfig {
     pub history: HashSet<String>,
     /// The agent's accessibility adjustments (e.g. `screen-reader`).
     pub adjustments: Vec<String>,
-    /// Time factor (1 by default, 1.5 for an agent with an adjustment; 0 means 1).
+    /// Time factor; 0 (the default) means 1, or 1.5 for an agent with an adjustment
+    /// (`SCORING.md`).
     pub time_factor: f64,
+}
+
+impl SessionConfig {
+    /// The time factor applied: `time_factor` if set (> 0), else 1.5 for an agent with an
+    /// accessibility adjustment and 1 otherwise.
+    pub fn effective_time_factor(&self) -> f64 {
+        if self.time_factor > 0.0 && self.time_factor.is_finite() {
+            self.time_factor
+        } else if self.adjustments.is_empty() {
+            1.0
+        } else {
+            1.5
+        }
+    }
 }
 
 /// A source of time, in milliseconds (injectable so that tests need no clock).
@@ -612,11 +627,7 @@ impl<'p> Session<'p> {
 
     fn show(&mut self, step: usize, item: usize, pretest: bool, clock: &dyn Clock) -> Question {
         let it = &self.pool.items[item];
-        let factor = if self.config.time_factor > 0.0 {
-            self.config.time_factor
-        } else {
-            1.0
-        };
+        let factor = self.config.effective_time_factor();
         let q = Question {
             step,
             item,

@@ -246,6 +246,29 @@ fn late_answers_time_out_with_the_time_factor() {
 }
 
 #[test]
+fn an_adjustment_gives_a_time_factor_of_one_and_a_half_by_default() {
+    let plain = SessionConfig::default();
+    assert_eq!(plain.effective_time_factor(), 1.0);
+    let adjusted = SessionConfig {
+        adjustments: vec!["screen-reader".into()],
+        ..SessionConfig::default()
+    };
+    assert_eq!(adjusted.effective_time_factor(), 1.5);
+    let pool = pool();
+    let mut s = Session::new(&pool, Plan::single("1"), adjusted, 0).unwrap();
+    let clock = ManualClock::default();
+    while let Some(q) = s.next_question(&clock) {
+        if let Some(ms) = q.allowed_ms {
+            assert_eq!(ms, 90_000); // 60 s × 1.5
+            return;
+        }
+        clock.advance(1000);
+        s.answer(&q.id, true, &clock).unwrap();
+    }
+    panic!("no timed question was shown");
+}
+
+#[test]
 fn a_capped_plan_reports_its_cap_and_asks_nothing_above() {
     let pool = pool();
     let mut plan = Plan::single("3");
