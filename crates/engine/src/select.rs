@@ -44,6 +44,13 @@ pub trait Selector: Sync {
         eligible: &dyn Fn(usize) -> bool,
         draws: &mut Draws,
     ) -> Option<usize>;
+
+    /// `Some(k)` if this rule is exactly maximum information with randomesque k, so that a caller
+    /// may run the same search with its eligibility test inlined ([`top_k`] then
+    /// [`pick_among_best`]); `None` for every other rule.
+    fn max_info_k(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A uniform pick among the k best of `ranked` (sorted by decreasing value, holding every item
@@ -83,6 +90,10 @@ pub struct MaxInfo {
 }
 
 impl Selector for MaxInfo {
+    fn max_info_k(&self) -> Option<usize> {
+        Some(self.randomesque.max(1))
+    }
+
     fn select(
         &self,
         ctx: &SelectContext<'_>,
