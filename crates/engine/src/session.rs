@@ -591,13 +591,21 @@ impl<'p> Session<'p> {
     /// Whether local item j of competence k passes the constraints kept at `tier` (0: all;
     /// 1: tube spread relaxed; 2: tube spread and timing relaxed). The level ceiling is never
     /// relaxed: a competence with nothing left within two levels of its estimate stops.
-    fn soft_ok(&self, k: usize, local: usize, tier: u8, last_timed: bool, all_tubes_used: bool) -> bool {
+    #[allow(clippy::too_many_arguments)]
+    fn soft_ok(
+        &self,
+        k: usize,
+        local: usize,
+        tier: u8,
+        last_timed: bool,
+        all_tubes_used: bool,
+        ceiling: u8,
+    ) -> bool {
         let cpool = &self.pool.competences[self.states[k].pool];
         let it = &self.pool.items[cpool.live[local]];
         let st = &self.states[k];
         (relaxed(tier, 1) || !self.plan.one_per_tube || all_tubes_used || !st.tubes_used.contains(&it.tube))
-            && (st.responses.is_empty()
-                || it.level <= self.estimated_level(k).saturating_add(self.plan.max_levels_above))
+            && it.level <= ceiling
             && (relaxed(tier, 2) || !(last_timed && it.time_limit.is_some()))
     }
 
@@ -678,6 +686,12 @@ impl<'p> Session<'p> {
         } else {
             st.theta
         };
+        // never more than `max_levels_above` levels above the current estimate (from the 2nd item)
+        let ceiling = if st.responses.is_empty() {
+            u8::MAX
+        } else {
+            self.estimated_level(k).saturating_add(self.plan.max_levels_above)
+        };
         let mut sel = Draws::new(self.seed, 0, Purpose::Selection);
         let mut exp = Draws::new(self.seed, 0, Purpose::Exposure);
         let mut aside: Vec<usize> = Vec::new();
@@ -685,7 +699,9 @@ impl<'p> Session<'p> {
             let mut attempt = 0u64;
             loop {
                 let eligible = |j: usize| {
-                    hard[j] && !aside.contains(&j) && self.soft_ok(k, j, tier, last_timed, all_tubes_used)
+                    hard[j]
+                        && !aside.contains(&j)
+                        && self.soft_ok(k, j, tier, last_timed, all_tubes_used, ceiling)
                 };
                 let ctx = SelectContext {
                     set: &cpool.set,
