@@ -695,8 +695,9 @@ impl<'p> Session<'p> {
         let mut sel = Draws::new(self.seed, 0, Purpose::Selection);
         let mut exp = Draws::new(self.seed, 0, Purpose::Exposure);
         let mut aside: Vec<usize> = Vec::new();
+        // lottery draws are numbered across tiers so that no two lotteries share a number
+        let mut attempt = 0u64;
         for tier in 0..=2u8 {
-            let mut attempt = 0u64;
             loop {
                 let eligible = |j: usize| {
                     hard[j]

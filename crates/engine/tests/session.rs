@@ -33,15 +33,20 @@ fn plan(pool: &Pool) -> Plan {
 #[test]
 fn replay_after_interruption_at_every_step_continues_identically() {
     let pool = pool();
-    for rule in [
-        SessionRule::Mfi,
-        SessionRule::Kl,
-        SessionRule::Random,
-        SessionRule::Skills,
-    ] {
+    let n = pool.items().len();
+    let rules = [
+        (SessionRule::Mfi, false),
+        (SessionRule::Mfi, true),
+        (SessionRule::Kl, false),
+        (SessionRule::Random, false),
+        (SessionRule::Skills, false),
+    ];
+    for (rule, exposure) in rules {
+        // the second run adds Sympson–Hetter parameters of one half on every item
         let config = SessionConfig {
             rule,
             randomesque: 2,
+            exposure: exposure.then(|| vec![0.5; n]),
             ..SessionConfig::default()
         };
         let mut full = Session::new(&pool, plan(&pool), config.clone(), 99).unwrap();
