@@ -276,7 +276,13 @@ mod tests {
                 let a = (0.3 * d.normal(3 * s)).exp();
                 let b = d.normal(3 * s + 1);
                 let c = 0.25 * d.uniform(3 * s + 2, 0);
-                ItemParams::new(a, b, c, 1.0).unwrap()
+                // every third item a 4PL (upper asymptote below 1)
+                let top = if s % 3 == 0 {
+                    1.0 - 0.2 * d.uniform(3 * s + 2, 1)
+                } else {
+                    1.0
+                };
+                ItemParams::new(a, b, c, top).unwrap()
             })
             .collect();
         ItemSet::new(params, &Grid::standard())
