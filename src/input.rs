@@ -70,6 +70,26 @@ fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, InputError> {
         .from_reader(f))
 }
 
+/// Like [`open`] without the reader's trimming (which allocates a new record per row); the
+/// callers trim each field they read with `str::trim`, which is what `csv::Trim::All` does for a
+/// `StringRecord`.
+fn open_untrimmed(path: &Path) -> Result<csv::Reader<std::fs::File>, InputError> {
+    let f = std::fs::File::open(path).map_err(|source| InputError::Io {
+        path: path.into(),
+        source,
+    })?;
+    Ok(csv::ReaderBuilder::new().flexible(false).from_reader(f))
+}
+
+fn trimmed_headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>, InputError> {
+    Ok(rdr
+        .headers()
+        .map_err(|e| csv_err(path, e))?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect())
+}
+
 fn csv_err(path: &Path, e: csv::Error) -> InputError {
     let line = e.position().map_or(0, |p| p.line());
     if let csv::ErrorKind::Io(_) = e.kind() {
@@ -148,8 +168,8 @@ pub struct ItemRow {
 /// other columns ignored; the slopes are multiplied by `scale` (D).
 pub fn read_items(path: &Path, scale: f64) -> Result<Vec<ItemRow>, InputError> {
     const EXPECTED: &str = "`id,a,b` and optionally `c,d`";
-    let mut rdr = open(path)?;
-    let h = headers(path, &mut rdr)?;
+    let mut rdr = open_untrimmed(path)?;
+    let h = trimmed_headers(path, &mut rdr)?;
     let (ci, ca, cb) = (
         column(path, &h, "id", EXPECTED)?,
         column(path, &h, "a", EXPECTED)?,
@@ -159,11 +179,11 @@ pub fn read_items(path: &Path, scale: f64) -> Result<Vec<ItemRow>, InputError> {
     let cd = h.iter().position(|x| x == "d");
     let mut out = Vec::new();
     let mut seen = HashMap::new();
-    // one record reused for every row: no allocation per row
+    // one record reused for every row, no trimming copy: no allocation per row but the id
     let mut rec = csv::StringRecord::new();
     while rdr.read_record(&mut rec).map_err(|e| csv_err(path, e))? {
         let line = rec.position().map_or(0, |p| p.line());
-        let id = rec[ci].to_owned();
+        let id = rec[ci].trim().to_owned();
         if id.is_empty() {
             return Err(InputError::Cell {
                 path: path.into(),
@@ -181,7 +201,7 @@ pub fn read_items(path: &Path, scale: f64) -> Result<Vec<ItemRow>, InputError> {
             });
         }
         let get = |col: Option<usize>, name: &str, default: f64| -> Result<f64, InputError> {
-            match col.map(|k| &rec[k]) {
+            match col.map(|k| rec[k].trim()) {
                 None | Some("") if name == "c" || name == "d" => Ok(default),
                 Some(cell) => parse_f64(path, line, name, cell),
                 None => Ok(default),
@@ -212,8 +232,8 @@ pub fn read_items(path: &Path, scale: f64) -> Result<Vec<ItemRow>, InputError> {
 /// Reads true abilities, `id,theta`.
 pub fn read_thetas(path: &Path) -> Result<Vec<(String, f64)>, InputError> {
     const EXPECTED: &str = "`id,theta`";
-    let mut rdr = open(path)?;
-    let h = headers(path, &mut rdr)?;
+    let mut rdr = open_untrimmed(path)?;
+    let h = trimmed_headers(path, &mut rdr)?;
     let (ci, ct) = (
         column(path, &h, "id", EXPECTED)?,
         column(path, &h, "theta", EXPECTED)?,
@@ -222,7 +242,10 @@ pub fn read_thetas(path: &Path) -> Result<Vec<(String, f64)>, InputError> {
     let mut rec = csv::StringRecord::new();
     while rdr.read_record(&mut rec).map_err(|e| csv_err(path, e))? {
         let line = rec.position().map_or(0, |p| p.line());
-        out.push((rec[ci].to_owned(), parse_f64(path, line, "theta", &rec[ct])?));
+        out.push((
+            rec[ci].trim().to_owned(),
+            parse_f64(path, line, "theta", rec[ct].trim())?,
+        ));
     }
     if out.is_empty() {
         return Err(InputError::Empty { path: path.into() });
@@ -471,6 +494,19 @@ mod tests {
             "{e}"
         );
         let _ = std::io::stderr().flush();
+    }
+
+    #[test]
+    fn items_and_thetas_are_trimmed() {
+        let f = file(" id , a ,b, c\n q1 , 1.5 ,0.2,  \n");
+        let items = read_items(&f.0, 1.0).unwrap();
+        assert_eq!(items[0].id, "q1");
+        assert_eq!(
+            (items[0].params.a(), items[0].params.b(), items[0].params.c()),
+            (1.5, 0.2, 0.0)
+        );
+        let t = file("id, theta\n p1 , -0.5 \n");
+        assert_eq!(read_thetas(&t.0).unwrap(), vec![("p1".to_string(), -0.5)]);
     }
 
     #[test]

@@ -87,6 +87,50 @@ fn matches_the_numpy_reference_with_an_se_target() {
 }
 
 #[test]
+fn matches_the_numpy_reference_with_posterior_weighted_kl() {
+    check_against_reference(&["--length", "10", "--select", "kl"], "ref_kl10.csv");
+}
+
+#[test]
+fn matches_the_numpy_reference_with_map_mle_and_wle() {
+    for est in ["map", "mle", "wle"] {
+        check_against_reference(
+            &["--length", "10", "--estimator", est],
+            &format!("ref_{est}10.csv"),
+        );
+    }
+}
+
+#[test]
+fn every_rule_and_estimator_runs() {
+    let items = data("reference/ref_items.csv");
+    for select in ["mfi", "kl", "random"] {
+        for est in ["eap", "map", "mle", "wle"] {
+            let (code, stdout, stderr) = jauge(&[
+                "simulate",
+                "--items",
+                &items,
+                "--examinees",
+                "20",
+                "--length",
+                "6",
+                "--select",
+                select,
+                "--estimator",
+                est,
+                "--randomesque",
+                "2",
+                "--json",
+            ]);
+            assert_eq!(code, 0, "{select} {est}: {stderr}");
+            let v = json(&stdout);
+            assert_eq!(v["mean_length"], 6.0);
+            assert!(v["rmse"].as_f64().unwrap().is_finite());
+        }
+    }
+}
+
+#[test]
 fn json_keys_out_file_and_negative_flags() {
     let items = data("data/peers/bank_1000.csv");
     let out = tmp("out.csv");

@@ -204,6 +204,12 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     {
         bail!("--se-target {t}: expected a positive number, e.g. 0.3");
     }
+    if !args.start_theta.is_finite() {
+        bail!(
+            "--start-theta {}: expected a finite number, e.g. -0.5",
+            args.start_theta
+        );
+    }
     if args.randomesque == Some(0) {
         bail!("--randomesque must be at least 1");
     }
@@ -299,8 +305,13 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         Select::Kl => SelectRule::Kl,
         Select::Random | Select::Skills => SelectRule::Random,
     };
-    let index = (rule == SelectRule::Mfi)
-        .then(|| InfoIndex::new(&set, lo, hi, (hi - lo) / 80.0, args.length + k + 8));
+    let index = (rule == SelectRule::Mfi).then(|| {
+        // Sympson–Hetter sets items aside for the rest of a test: certify against more
+        // exclusions so that the short lists still answer without a full scan
+        let exposure = args.exposure_target.is_some() || args.exposure_params.is_some();
+        let depth = if exposure { 6 * args.length } else { args.length } + k + 8;
+        InfoIndex::new(&set, lo, hi, (hi - lo) / 80.0, depth)
+    });
     let selector = rule.selector(k);
     let estimator = match args.estimator {
         Estimator::Eap => EstimatorKind::Eap,

@@ -17,13 +17,32 @@
 //! items in decreasing order of their peak information and stops once a peak falls below the
 //! current L_J, so a large bank costs only its competitive items.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
 use std::sync::OnceLock;
 
 use crate::itemset::ItemSet;
 
 /// Relative slack on the bounds, far above rounding error.
 const SLACK: f64 = 1e-9;
+
+/// A finite bound, totally ordered for the heap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Bound(f64);
+
+impl Eq for Bound {}
+
+impl PartialOrd for Bound {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Bound {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
 
 #[derive(Debug)]
 struct ShortList {
@@ -97,19 +116,21 @@ impl InfoIndex {
     fn build(&self, set: &ItemSet, j: usize) -> ShortList {
         let lo = self.lo + self.width * j as f64;
         let hi = lo + self.width;
-        // the `depth` largest lower bounds, kept as a sorted small vector (ascending)
-        let mut top: Vec<f64> = Vec::with_capacity(self.depth + 1);
+        // the `depth` largest lower bounds, in a min-heap (its top is L_J once full)
+        let mut top: BinaryHeap<Reverse<Bound>> = BinaryHeap::with_capacity(self.depth + 1);
         let mut cands: Vec<(f64, u32)> = Vec::new();
         let mut rest: f64 = -1.0;
-        for &i in &self.by_peak {
-            let (tstar, imax) = set.peak(i as usize);
-            let bound_l = if top.len() == self.depth {
-                top[0]
+        let threshold = |top: &BinaryHeap<Reverse<Bound>>| {
+            if top.len() == self.depth {
+                top.peek().map_or(f64::NEG_INFINITY, |r| r.0.0)
             } else {
                 f64::NEG_INFINITY
-            };
+            }
+        };
+        for &i in &self.by_peak {
+            let (tstar, imax) = set.peak(i as usize);
             let imax_up = imax * (1.0 + SLACK);
-            if imax_up < bound_l {
+            if imax_up < threshold(&top) {
                 rest = rest.max(imax_up);
                 break;
             }
@@ -120,18 +141,15 @@ impl InfoIndex {
             } else {
                 ilo.max(ihi) * (1.0 + SLACK)
             };
-            let pos = top.partition_point(|&x| x < m);
-            top.insert(pos, m);
-            if top.len() > self.depth {
-                top.remove(0);
+            if top.len() < self.depth {
+                top.push(Reverse(Bound(m)));
+            } else if top.peek().is_some_and(|r| m > r.0.0) {
+                top.pop();
+                top.push(Reverse(Bound(m)));
             }
             cands.push((u, i));
         }
-        let bound_l = if top.len() == self.depth {
-            top[0]
-        } else {
-            f64::NEG_INFINITY
-        };
+        let bound_l = threshold(&top);
         let mut entries = Vec::with_capacity(cands.len());
         for (u, i) in cands {
             if u >= bound_l {
@@ -140,7 +158,7 @@ impl InfoIndex {
                 rest = rest.max(u);
             }
         }
-        entries.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        entries.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
         ShortList { entries, rest }
     }
 
@@ -258,7 +276,13 @@ mod tests {
                 let a = (0.3 * d.normal(3 * s)).exp();
                 let b = d.normal(3 * s + 1);
                 let c = 0.25 * d.uniform(3 * s + 2, 0);
-                ItemParams::new(a, b, c, 1.0).unwrap()
+                // every third item a 4PL (upper asymptote below 1)
+                let top = if s % 3 == 0 {
+                    1.0 - 0.2 * d.uniform(3 * s + 2, 1)
+                } else {
+                    1.0
+                };
+                ItemParams::new(a, b, c, top).unwrap()
             })
             .collect();
         ItemSet::new(params, &Grid::standard())

@@ -74,6 +74,9 @@ struct CompetencePool {
     /// Skill (local) of each live item and the skills' (tube, level).
     skill_of: Vec<usize>,
     skills: Vec<(String, u8)>,
+    /// Tube (local index) of each live item, and the number of tubes.
+    tube_of: Vec<usize>,
+    tubes: usize,
 }
 
 /// The items of a bank, grouped by competence, with everything selection and scoring need.
@@ -106,6 +109,8 @@ impl Pool {
                     .collect();
                 let mut skills: Vec<(String, u8)> = Vec::new();
                 let mut skill_of = Vec::with_capacity(live.len());
+                let mut tube_names: Vec<&str> = Vec::new();
+                let mut tube_of = Vec::with_capacity(live.len());
                 for &i in &live {
                     let key = (items[i].tube.clone(), items[i].level);
                     let s = skills.iter().position(|k| *k == key).unwrap_or_else(|| {
@@ -113,6 +118,14 @@ impl Pool {
                         skills.len() - 1
                     });
                     skill_of.push(s);
+                    let t = tube_names
+                        .iter()
+                        .position(|t| *t == items[i].tube)
+                        .unwrap_or_else(|| {
+                            tube_names.push(&items[i].tube);
+                            tube_names.len() - 1
+                        });
+                    tube_of.push(t);
                 }
                 let max_level = skills.iter().map(|s| s.1).max().unwrap_or(0);
                 let scored = skills.iter().enumerate().map(|(s, (_, level))| {
@@ -142,6 +155,8 @@ impl Pool {
                     scale,
                     skill_of,
                     skills,
+                    tubes: tube_names.len(),
+                    tube_of,
                 }
             })
             .collect();
@@ -281,8 +296,23 @@ pub struct SessionConfig {
     pub history: HashSet<String>,
     /// The agent's accessibility adjustments (e.g. `screen-reader`).
     pub adjustments: Vec<String>,
-    /// Time factor (1 by default, 1.5 for an agent with an adjustment; 0 means 1).
+    /// Time factor; 0 (the default) means 1, or 1.5 for an agent with an adjustment
+    /// (`SCORING.md`).
     pub time_factor: f64,
+}
+
+impl SessionConfig {
+    /// The time factor applied: `time_factor` if set (> 0), else 1.5 for an agent with an
+    /// accessibility adjustment and 1 otherwise.
+    pub fn effective_time_factor(&self) -> f64 {
+        if self.time_factor > 0.0 && self.time_factor.is_finite() {
+            self.time_factor
+        } else if self.adjustments.is_empty() {
+            1.0
+        } else {
+            1.5
+        }
+    }
 }
 
 /// A source of time, in milliseconds (injectable so that tests need no clock).
@@ -365,7 +395,8 @@ struct CompetenceState {
     posterior: LinearPosterior,
     theta: f64,
     se: f64,
-    tubes_used: HashSet<String>,
+    /// Tubes (local indices) used so far.
+    tubes_used: Vec<bool>,
     /// Skill status for the skill rule: 0 unknown, 1 validated, 2 invalidated.
     skill_status: Vec<u8>,
     done: bool,
@@ -399,7 +430,11 @@ pub struct Session<'p> {
     config: SessionConfig,
     seed: u64,
     states: Vec<CompetenceState>,
-    administered: HashSet<usize>,
+    /// Pool items already shown.
+    administered: Vec<bool>,
+    /// Pool items that pass the static hard constraints (history, accessibility, the plan's
+    /// competences, tubes and maximum level).
+    allowed: Vec<bool>,
     records: Vec<Record>,
     pending: Option<Question>,
     pretest_steps: Vec<usize>,
@@ -436,7 +471,7 @@ impl<'p> Session<'p> {
                 theta: plan.start_theta,
                 se: posterior.sd(),
                 posterior,
-                tubes_used: HashSet::new(),
+                tubes_used: vec![false; pool.competences[c].tubes],
                 skill_status: vec![0; pool.competences[c].skills.len()],
                 done: cp.max_items == 0,
             });
@@ -455,6 +490,24 @@ impl<'p> Session<'p> {
             let r = j + d.below(j as u64, 0, span - j);
             slots.swap(j, r);
         }
+        let allowed: Vec<bool> = pool
+            .items
+            .iter()
+            .map(|it| {
+                plan.competences
+                    .iter()
+                    .find(|c| c.code == it.competence)
+                    .is_some_and(|cp| {
+                        !config.history.contains(&it.id)
+                            && !it.accessibility.iter().any(|tag| {
+                                tag.strip_prefix("no-")
+                                    .is_some_and(|a| config.adjustments.iter().any(|x| x == a))
+                            })
+                            && cp.tubes.as_ref().is_none_or(|t| t.contains(&it.tube))
+                            && cp.max_level.is_none_or(|m| it.level <= m)
+                    })
+            })
+            .collect();
         let mut pretest_steps: Vec<usize> = slots[..plan.pretest.min(span)].to_vec();
         pretest_steps.sort_unstable();
         Ok(Self {
@@ -463,7 +516,8 @@ impl<'p> Session<'p> {
             config,
             seed,
             states,
-            administered: HashSet::new(),
+            administered: vec![false; pool.items.len()],
+            allowed,
             records: Vec::new(),
             pending: None,
             pretest_steps,
@@ -554,16 +608,8 @@ impl<'p> Session<'p> {
             .is_some_and(|i| self.pool.items[i].time_limit.is_some())
     }
 
-    fn hard_ok(&self, cp: &CompetencePlan, pool_index: usize) -> bool {
-        let it = &self.pool.items[pool_index];
-        !self.administered.contains(&pool_index)
-            && !self.config.history.contains(&it.id)
-            && !it.accessibility.iter().any(|tag| {
-                tag.strip_prefix("no-")
-                    .is_some_and(|a| self.config.adjustments.iter().any(|x| x == a))
-            })
-            && cp.tubes.as_ref().is_none_or(|t| t.contains(&it.tube))
-            && cp.max_level.is_none_or(|m| it.level <= m)
+    fn hard_ok(&self, pool_index: usize) -> bool {
+        self.allowed[pool_index] && !self.administered[pool_index]
     }
 
     /// The level the current estimate reaches on the competence's pix scale.
@@ -576,13 +622,24 @@ impl<'p> Session<'p> {
     /// Whether local item j of competence k passes the constraints kept at `tier` (0: all;
     /// 1: tube spread relaxed; 2: tube spread and timing relaxed). The level ceiling is never
     /// relaxed: a competence with nothing left within two levels of its estimate stops.
-    fn soft_ok(&self, k: usize, local: usize, tier: u8, last_timed: bool, all_tubes_used: bool) -> bool {
+    #[allow(clippy::too_many_arguments)]
+    fn soft_ok(
+        &self,
+        k: usize,
+        local: usize,
+        tier: u8,
+        last_timed: bool,
+        all_tubes_used: bool,
+        ceiling: u8,
+    ) -> bool {
         let cpool = &self.pool.competences[self.states[k].pool];
         let it = &self.pool.items[cpool.live[local]];
         let st = &self.states[k];
-        (relaxed(tier, 1) || !self.plan.one_per_tube || all_tubes_used || !st.tubes_used.contains(&it.tube))
-            && (st.responses.is_empty()
-                || it.level <= self.estimated_level(k).saturating_add(self.plan.max_levels_above))
+        (relaxed(tier, 1)
+            || !self.plan.one_per_tube
+            || all_tubes_used
+            || !st.tubes_used[cpool.tube_of[local]])
+            && it.level <= ceiling
             && (relaxed(tier, 2) || !(last_timed && it.time_limit.is_some()))
     }
 
@@ -612,11 +669,7 @@ impl<'p> Session<'p> {
 
     fn show(&mut self, step: usize, item: usize, pretest: bool, clock: &dyn Clock) -> Question {
         let it = &self.pool.items[item];
-        let factor = if self.config.time_factor > 0.0 {
-            self.config.time_factor
-        } else {
-            1.0
-        };
+        let factor = self.config.effective_time_factor();
         let q = Question {
             step,
             item,
@@ -634,9 +687,9 @@ impl<'p> Session<'p> {
 
     fn pick_pretest(&self, step: usize, last_timed: bool) -> Option<usize> {
         let mut cands = Vec::new();
-        for (k, cp) in self.plan.competences.iter().enumerate() {
-            for &i in &self.pool.competences[self.states[k].pool].pretest {
-                if self.hard_ok(cp, i) && !(last_timed && self.pool.items[i].time_limit.is_some()) {
+        for st in &self.states {
+            for &i in &self.pool.competences[st.pool].pretest {
+                if self.hard_ok(i) && !(last_timed && self.pool.items[i].time_limit.is_some()) {
                     cands.push(i);
                 }
             }
@@ -650,31 +703,35 @@ impl<'p> Session<'p> {
 
     fn pick_scored(&self, k: usize, step: usize, last_timed: bool) -> Option<usize> {
         let st = &self.states[k];
-        let cp = &self.plan.competences[k];
         let cpool = &self.pool.competences[st.pool];
-        let hard: Vec<bool> = cpool.live.iter().map(|&i| self.hard_ok(cp, i)).collect();
-        let usable_tubes: HashSet<&str> = cpool
-            .live
+        let hard: Vec<bool> = cpool.live.iter().map(|&i| self.hard_ok(i)).collect();
+        // every tube that still has a usable item has been used
+        let all_tubes_used = hard
             .iter()
-            .zip(&hard)
-            .filter(|&(_, &h)| h)
-            .map(|(&i, _)| self.pool.items[i].tube.as_str())
-            .chain(st.tubes_used.iter().map(String::as_str))
-            .collect();
-        let all_tubes_used = usable_tubes.iter().all(|t| st.tubes_used.contains(*t));
+            .zip(&cpool.tube_of)
+            .all(|(&h, &t)| !h || st.tubes_used[t]);
         let theta = if st.responses.is_empty() {
             self.plan.start_theta - 1.0
         } else {
             st.theta
         };
+        // never more than `max_levels_above` levels above the current estimate (from the 2nd item)
+        let ceiling = if st.responses.is_empty() {
+            u8::MAX
+        } else {
+            self.estimated_level(k).saturating_add(self.plan.max_levels_above)
+        };
         let mut sel = Draws::new(self.seed, 0, Purpose::Selection);
         let mut exp = Draws::new(self.seed, 0, Purpose::Exposure);
         let mut aside: Vec<usize> = Vec::new();
+        // lottery draws are numbered across tiers so that no two lotteries share a number
+        let mut attempt = 0u64;
         for tier in 0..=2u8 {
-            let mut attempt = 0u64;
             loop {
                 let eligible = |j: usize| {
-                    hard[j] && !aside.contains(&j) && self.soft_ok(k, j, tier, last_timed, all_tubes_used)
+                    hard[j]
+                        && !aside.contains(&j)
+                        && self.soft_ok(k, j, tier, last_timed, all_tubes_used, ceiling)
                 };
                 let ctx = SelectContext {
                     set: &cpool.set,
@@ -761,7 +818,7 @@ impl<'p> Session<'p> {
             AnswerStatus::Answered
         };
         let score = raw && !late;
-        self.administered.insert(q.item);
+        self.administered[q.item] = true;
         self.last_item = Some(q.item);
         let it = &self.pool.items[q.item];
         self.records.push(Record {
@@ -784,7 +841,7 @@ impl<'p> Session<'p> {
             let grid = &self.pool.grid;
             let st = &mut self.states[k];
             st.responses.push((local, score));
-            st.tubes_used.insert(it.tube.clone());
+            st.tubes_used[cpool.tube_of[local]] = true;
             st.posterior.add(grid, &cpool.set, local, score, &st.responses);
             let est = self
                 .config

@@ -10,9 +10,10 @@ use jauge_irt::Grid;
 use crate::error::EngineError;
 use crate::estimate::{AbilityEstimator, LinearPosterior};
 use crate::index::InfoIndex;
+use crate::index::top_k;
 use crate::itemset::ItemSet;
 use crate::rng::{Draws, Purpose};
-use crate::select::{SelectContext, Selector};
+use crate::select::{SelectContext, Selector, pick_among_best};
 
 /// Where the simulated answers come from.
 #[derive(Debug, Clone, Copy)]
@@ -202,7 +203,14 @@ impl Simulation<'_> {
                                 Truth::Thetas(_) => true,
                             }
                     };
-                    self.selector.select(&ctx, &eligible, &mut sel_draws)
+                    match (self.selector.max_info_k(), truth) {
+                        // the common case, with the eligibility test inlined into the search
+                        (Some(k), Truth::Thetas(_)) => {
+                            top_k(self.set, self.index, theta, k, |i| !blocked[i], &mut work.ranked);
+                            pick_among_best(&work.ranked, k, &mut sel_draws, step as u64)
+                        }
+                        _ => self.selector.select(&ctx, &eligible, &mut sel_draws),
+                    }
                 };
                 let Some(i) = pick else {
                     break None;
@@ -248,6 +256,7 @@ impl Simulation<'_> {
 
 /// Per-thread scratch: which items are blocked (given or set aside) for the current examinee.
 struct Work {
+    ranked: Vec<crate::index::Ranked>,
     blocked: Vec<bool>,
     touched: Vec<usize>,
     prior: LinearPosterior,
@@ -256,6 +265,7 @@ struct Work {
 impl Work {
     fn new(n: usize, prior: LinearPosterior) -> Self {
         Self {
+            ranked: Vec::new(),
             blocked: vec![false; n],
             touched: Vec::new(),
             prior,

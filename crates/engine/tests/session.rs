@@ -33,15 +33,20 @@ fn plan(pool: &Pool) -> Plan {
 #[test]
 fn replay_after_interruption_at_every_step_continues_identically() {
     let pool = pool();
-    for rule in [
-        SessionRule::Mfi,
-        SessionRule::Kl,
-        SessionRule::Random,
-        SessionRule::Skills,
-    ] {
+    let n = pool.items().len();
+    let rules = [
+        (SessionRule::Mfi, false),
+        (SessionRule::Mfi, true),
+        (SessionRule::Kl, false),
+        (SessionRule::Random, false),
+        (SessionRule::Skills, false),
+    ];
+    for (rule, exposure) in rules {
+        // the second run adds Sympson–Hetter parameters of one half on every item
         let config = SessionConfig {
             rule,
             randomesque: 2,
+            exposure: exposure.then(|| vec![0.5; n]),
             ..SessionConfig::default()
         };
         let mut full = Session::new(&pool, plan(&pool), config.clone(), 99).unwrap();
@@ -243,6 +248,29 @@ fn late_answers_time_out_with_the_time_factor() {
         }
         assert!(seen, "no timed question was shown");
     }
+}
+
+#[test]
+fn an_adjustment_gives_a_time_factor_of_one_and_a_half_by_default() {
+    let plain = SessionConfig::default();
+    assert_eq!(plain.effective_time_factor(), 1.0);
+    let adjusted = SessionConfig {
+        adjustments: vec!["screen-reader".into()],
+        ..SessionConfig::default()
+    };
+    assert_eq!(adjusted.effective_time_factor(), 1.5);
+    let pool = pool();
+    let mut s = Session::new(&pool, Plan::single("1"), adjusted, 0).unwrap();
+    let clock = ManualClock::default();
+    while let Some(q) = s.next_question(&clock) {
+        if let Some(ms) = q.allowed_ms {
+            assert_eq!(ms, 90_000); // 60 s × 1.5
+            return;
+        }
+        clock.advance(1000);
+        s.answer(&q.id, true, &clock).unwrap();
+    }
+    panic!("no timed question was shown");
 }
 
 #[test]

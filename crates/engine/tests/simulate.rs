@@ -102,7 +102,7 @@ fn other_rules_and_estimators_run_and_stop_on_se() {
                 estimator: &est,
                 config: &config,
             };
-            let out = sim.run(Truth::Thetas(&thetas[..40]), 40).unwrap();
+            let out = sim.run(Truth::Thetas(&thetas[..20]), 20).unwrap();
             for r in &out {
                 assert!(r.theta.is_finite() && r.se.is_finite() && r.se > 0.0);
                 assert!((-4.0..=4.0).contains(&r.theta));
