@@ -493,7 +493,7 @@ pub fn calibrate_with_progress(
         }
         let x2 = m.m_step(&x)?;
         iterations += 1;
-        let (v0, v1, v2) = (m.to_vec(&x0), m.to_vec(&x), m.to_vec(&x2));
+        let (v0, v1, v2) = (m.vector_of(&x0), m.vector_of(&x), m.vector_of(&x2));
         let r: Vec<f64> = v1.iter().zip(&v0).map(|(a, b)| a - b).collect();
         let v: Vec<f64> = v2
             .iter()
@@ -517,7 +517,7 @@ pub fn calibrate_with_progress(
             .zip(&v)
             .map(|((x0, r), v)| x0 + 2.0 * alpha * r + alpha * alpha * v)
             .collect();
-        let xp = m.from_vec(&xp_vec, &x0);
+        let xp = m.state_of(&xp_vec, &x0);
         let lpp = m.e_step(&xp)?;
         if lpp.is_finite() && lpp >= lp1.min(lp0) {
             x = xp;
@@ -780,7 +780,7 @@ impl Machine<'_> {
             .max((x.sd - y.sd).abs())
     }
 
-    fn to_vec(&self, s: &State) -> Vec<f64> {
+    fn vector_of(&self, s: &State) -> Vec<f64> {
         let mut v = Vec::with_capacity(3 * self.n + 3);
         for w in &s.work {
             v.extend([w.a, w.delta, w.c]);
@@ -791,7 +791,7 @@ impl Machine<'_> {
 
     /// The state of an extrapolated vector, pulled back into the parameters' domain; fixed
     /// parameters are taken from `template`.
-    fn from_vec(&self, v: &[f64], template: &State) -> State {
+    fn state_of(&self, v: &[f64], template: &State) -> State {
         let mut s = template.clone();
         for (i, w) in s.work.iter_mut().enumerate() {
             if self.anchors[i].is_some() {
