@@ -407,3 +407,20 @@ fn invalid_options_are_errors() {
         Err(CalibrationError::InvalidOption(_))
     ));
 }
+
+/// SQUAREM changes the path, not the answer: plain EM reaches the same estimates.
+#[test]
+fn acceleration_does_not_change_the_estimates() {
+    let data = patterns(LSAT7);
+    let fast = fit(&data, Model::TwoPl);
+    let mut o = CalibrationOptions::new(Model::TwoPl);
+    o.accelerate = false;
+    let plain = calibrate(&data, &o).unwrap();
+    assert!(plain.converged);
+    assert!(fast.iterations < plain.iterations);
+    for (f, p) in fast.items.iter().zip(&plain.items) {
+        assert!((f.params.a() - p.params.a()).abs() < 2e-3);
+        assert!((f.params.b() - p.params.b()).abs() < 2e-3);
+    }
+    assert!((fast.loglik - plain.loglik).abs() < 1e-3);
+}
