@@ -49,8 +49,8 @@ mod mstep;
 
 pub use data::{Response, ResponseData};
 
-use crate::{Grid, ItemParams, logistic};
-use estep::{EStep, PROB_FLOOR, padded};
+use crate::{Grid, ItemParams, log_logistic, logistic};
+use estep::{EStep, LOG_PROB_FLOOR, Tables, padded};
 use mstep::{Free, ItemCounts, Working};
 
 /// Why a calibration cannot run.
@@ -448,8 +448,7 @@ pub fn calibrate_with_progress(
         anchors: (0..n).map(anchor).collect(),
         priors: (0..n).map(c_prior).collect(),
         estep: EStep::new(data, k, threads),
-        rows: vec![1.0; 2 * n * kp],
-        weights: Vec::with_capacity(kp),
+        tables: Tables::new(n, kp),
         n_buf: vec![0.0; n * k],
         base: Grid::new(k, o.range.0, o.range.1, 0.0, 1.0)?,
         estimate_mean,
@@ -648,8 +647,7 @@ struct Machine<'a> {
     anchors: Vec<Option<ItemParams>>,
     priors: Vec<CPrior>,
     estep: EStep,
-    rows: Vec<f64>,
-    weights: Vec<f64>,
+    tables: Tables,
     n_buf: Vec<f64>,
     base: Grid,
     estimate_mean: bool,
@@ -666,30 +664,40 @@ impl Machine<'_> {
         let grid = self.grid(s.mean, s.sd)?;
         let (k, kp) = (self.k, self.kp);
         let nodes = grid.nodes();
+        let t = &mut self.tables;
+        for (j, (b, &lw)) in t.log_base.iter_mut().zip(grid.log_weights()).enumerate() {
+            *b = lw;
+            t.weights[j] = lw.exp();
+        }
         for i in 0..self.n {
-            let (q_row, p_row) = self.rows[2 * i * kp..2 * (i + 1) * kp].split_at_mut(kp);
-            match self.anchors[i] {
-                Some(item) => {
-                    for (j, &t) in nodes.iter().enumerate() {
-                        p_row[j] = item.prob(t).max(PROB_FLOOR);
-                        q_row[j] = item.prob_wrong(t).max(PROB_FLOOR);
+            let (q_row, p_row) = t.rows[2 * i * kp..2 * (i + 1) * kp].split_at_mut(kp);
+            let odds = &mut t.log_odds[i * kp..(i + 1) * kp];
+            for (j, &theta) in nodes.iter().enumerate() {
+                // ln P and ln Q, floored like the linear rows.
+                let (lp, lq) = match self.anchors[i] {
+                    Some(item) => (item.log_prob(theta, true), item.log_prob(theta, false)),
+                    None => {
+                        let w = s.work[i];
+                        let z = w.a * theta + w.delta;
+                        if w.c > 0.0 {
+                            (
+                                (w.c + (1.0 - w.c) * logistic(z)).ln(),
+                                (1.0 - w.c).ln() + log_logistic(-z),
+                            )
+                        } else {
+                            (log_logistic(z), log_logistic(-z))
+                        }
                     }
-                }
-                None => {
-                    let w = s.work[i];
-                    for (j, &t) in nodes.iter().enumerate() {
-                        let z = w.a * t + w.delta;
-                        p_row[j] = (w.c + (1.0 - w.c) * logistic(z)).max(PROB_FLOOR);
-                        q_row[j] = ((1.0 - w.c) * logistic(-z)).max(PROB_FLOOR);
-                    }
-                }
+                };
+                let (lp, lq) = (lp.max(LOG_PROB_FLOOR), lq.max(LOG_PROB_FLOOR));
+                p_row[j] = lp.exp();
+                q_row[j] = lq.exp();
+                odds[j] = lp - lq;
+                t.log_base[j] += lq;
             }
         }
-        self.weights.clear();
-        self.weights.extend(grid.log_weights().iter().map(|l| l.exp()));
-        self.weights.resize(kp, 0.0);
         debug_assert_eq!(nodes.len(), k);
-        self.estep.run(self.data, &self.rows, &self.weights);
+        self.estep.run(self.data, &self.tables);
         let prior: f64 = (0..self.n)
             .filter(|&i| self.anchors[i].is_none())
             .map(|i| self.priors[i].log_density(s.work[i].c))
