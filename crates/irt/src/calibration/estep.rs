@@ -533,6 +533,46 @@ fn complete_likelihood(
 mod tests {
     use super::*;
 
+    /// The log-odds path (complete patterns) and the product path (other patterns) give the
+    /// same posterior and log-likelihood for the same responses.
+    #[test]
+    fn both_likelihood_paths_agree() {
+        use crate::ItemParams;
+        let items: Vec<ItemParams> = (0..40)
+            .map(|i| ItemParams::new(0.5 + 0.05 * i as f64, -2.0 + 0.1 * i as f64, 0.1, 1.0).unwrap())
+            .collect();
+        let k = 61;
+        let kp = padded(k);
+        let nodes: Vec<f64> = (0..k).map(|j| -6.0 + 0.2 * j as f64).collect();
+        let mut t = Tables::new(items.len(), kp);
+        let lw: Vec<f64> = nodes.iter().map(|x| -0.5 * x * x).collect();
+        let norm = lw.iter().map(|l| l.exp()).sum::<f64>().ln();
+        for (j, l) in lw.iter().enumerate() {
+            t.log_base[j] = l - norm;
+            t.weights[j] = (l - norm).exp();
+        }
+        for (i, it) in items.iter().enumerate() {
+            for (j, &x) in nodes.iter().enumerate() {
+                let lp = it.log_prob(x, true).max(LOG_PROB_FLOOR);
+                let lq = it.log_prob(x, false).max(LOG_PROB_FLOOR);
+                t.rows[(2 * i + 1) * kp + j] = lp.exp();
+                t.rows[2 * i * kp + j] = lq.exp();
+                t.log_odds[i * kp + j] = lp - lq;
+                t.log_base[j] += lq;
+            }
+        }
+        let cells: Vec<u32> = (0..40u32).map(|i| (i << 1) | u32::from(i % 3 != 0)).collect();
+        let (mut a, mut b) = (vec![0.0; kp], vec![0.0; kp]);
+        let la = partial_likelihood(&mut a, &t, &cells, kp).unwrap();
+        let mut offsets = vec![0; 40];
+        let lb = complete_likelihood(&mut b, &t, &cells, kp, &mut offsets).unwrap();
+        let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
+        assert!(((sa.ln() + la) - (sb.ln() + lb)).abs() < 1e-10);
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x / sa - y / sb).abs() < 1e-12);
+        }
+    }
+
     #[test]
     fn fast_exp_matches_std() {
         let mut worst: f64 = 0.0;
