@@ -140,7 +140,8 @@ pub(crate) struct EStep {
 }
 
 impl EStep {
-    pub fn new(data: &ResponseData, k: usize, threads: usize) -> Self {
+    /// `totals[i]` = (responses, right answers) of item i, from [`ResponseData::item_totals`].
+    pub fn new(data: &ResponseData, totals: &[(f64, f64)], k: usize, threads: usize) -> Self {
         let np = data.n_patterns();
         let chunks = (np / MIN_CHUNK).clamp(1, MAX_CHUNKS);
         let bounds: Vec<usize> = (0..=chunks).map(|c| c * np / chunks).collect();
@@ -154,7 +155,7 @@ impl EStep {
             total: Counts::new(items, k),
             bounds,
             threads: threads.clamp(1, chunks),
-            track_wrong: data.item_totals().iter().map(|&(n, r)| 2.0 * r > n).collect(),
+            track_wrong: totals.iter().map(|&(n, r)| 2.0 * r > n).collect(),
         }
     }
 
@@ -168,43 +169,34 @@ impl EStep {
         let items = self.items;
         let bounds = &self.bounds;
         let track_wrong = &self.track_wrong;
-        let per = self.partial.len().div_ceil(self.threads);
+        // Threads take the next chunk as they finish one (balanced even when a core is busy with
+        // something else); each chunk's sums land in its own slot, so the reduction below is in
+        // chunk order whichever thread did the work.
+        let queue = std::sync::Mutex::new(self.partial.iter_mut().enumerate());
+        let work = || {
+            loop {
+                let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((c, (counts, scratch))) = next else {
+                    break;
+                };
+                run_chunk(
+                    data,
+                    tables,
+                    track_wrong,
+                    k,
+                    items,
+                    bounds[c],
+                    bounds[c + 1],
+                    counts,
+                    scratch,
+                );
+            }
+        };
         std::thread::scope(|s| {
-            let mut groups = self.partial.chunks_mut(per).enumerate();
-            let first = groups.next();
-            for (g, group) in groups {
-                s.spawn(move || {
-                    for (j, (counts, scratch)) in group.iter_mut().enumerate() {
-                        let c = g * per + j;
-                        run_chunk(
-                            data,
-                            tables,
-                            track_wrong,
-                            k,
-                            items,
-                            bounds[c],
-                            bounds[c + 1],
-                            counts,
-                            scratch,
-                        );
-                    }
-                });
+            for _ in 1..self.threads {
+                s.spawn(work);
             }
-            if let Some((_, group)) = first {
-                for (c, (counts, scratch)) in group.iter_mut().enumerate() {
-                    run_chunk(
-                        data,
-                        tables,
-                        track_wrong,
-                        k,
-                        items,
-                        bounds[c],
-                        bounds[c + 1],
-                        counts,
-                        scratch,
-                    );
-                }
-            }
+            work();
         });
         self.total.clear();
         for (p, _) in &self.partial {

@@ -447,7 +447,7 @@ pub fn calibrate_with_progress(
         kp,
         anchors: (0..n).map(anchor).collect(),
         priors: (0..n).map(c_prior).collect(),
-        estep: EStep::new(data, k, threads),
+        estep: EStep::new(data, &totals, k, threads),
         tables: Tables::new(n, kp),
         n_buf: vec![0.0; n * k],
         base: Grid::new(k, o.range.0, o.range.1, 0.0, 1.0)?,
