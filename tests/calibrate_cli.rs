@@ -289,3 +289,52 @@ fn items_analyse_needs_both_group_flags() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Sparse data in the long layout: the analysis switches to θ̂ (item–θ̂ correlation, θ̂ strata
+/// for DIF) and says so; exposure is the share of persons who answered the item.
+#[test]
+fn items_analyse_sparse_long_uses_theta() {
+    let wide = std::fs::read_to_string(data("lsat7_responses.csv")).unwrap();
+    let mut lines = wide.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut long = String::from("person,item,score\n");
+    let mut groups = String::from("id,group\n");
+    for (p, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        for (k, cell) in cells.iter().enumerate().skip(1) {
+            // Each person skips two of the five items, in rotation.
+            if (k + p) % 5 >= 2 {
+                long.push_str(&format!("{},{},{}\n", cells[0], header[k], cell));
+            }
+        }
+        groups.push_str(&format!(
+            "{},{}\n",
+            cells[0],
+            if p % 3 == 0 { "ref" } else { "other" }
+        ));
+    }
+    let (f, g) = (temp("sparse-long.csv"), temp("sparse-groups.csv"));
+    std::fs::write(&f, long).unwrap();
+    std::fs::write(&g, groups).unwrap();
+    let v = json(&jauge(&[
+        "items",
+        "analyse",
+        "--responses",
+        &f.to_string_lossy(),
+        "--group",
+        &g.to_string_lossy(),
+        "--reference",
+        "ref",
+        "--json",
+    ]));
+    assert_eq!(v["basis"], "theta");
+    assert_eq!(v["item_rest_basis"], "theta");
+    assert_eq!(v["dif_matching"], "theta_strata");
+    for it in v["items"].as_array().unwrap() {
+        assert_eq!(it["responses"], 600);
+        assert!((it["exposure"].as_f64().unwrap() - 0.6).abs() < 1e-12);
+        assert!(it["dif"]["class"].is_string());
+    }
+    let _ = std::fs::remove_file(f);
+    let _ = std::fs::remove_file(g);
+}
