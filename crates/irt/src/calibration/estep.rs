@@ -397,7 +397,22 @@ fn run_chunk(
             let lik = &mut scratch.post[b * k..(b + 1) * k];
             let complete = cells.len() == items;
             let log_scale = if complete {
-                complete_likelihood(lik, tables, cells, k, &mut scratch.offsets)
+                // One pass over the cells: the log-odds rows of the right answers, and this
+                // batch row into the list of each item's tracked answer (branch-free: the row is
+                // always written and kept only when the answer is the tracked one). A pattern
+                // whose likelihood fails below keeps its list entries with a posterior of 0.
+                any_complete = true;
+                let mut n_right = 0;
+                for &cell in cells {
+                    let i = (cell >> 1) as usize;
+                    let right = cell & 1 == 1;
+                    scratch.offsets[n_right] = i * k;
+                    n_right += usize::from(right);
+                    let len = &mut scratch.complete_len[i];
+                    scratch.complete_rows[i * BATCH + *len] = b as u16;
+                    *len += usize::from(right != track_wrong[i]);
+                }
+                complete_likelihood(lik, tables, &scratch.offsets[..n_right], k)
             } else {
                 partial_likelihood(lik, tables, cells, k)
             };
@@ -413,16 +428,7 @@ fn run_chunk(
             lik.iter_mut().for_each(|l| *l *= scale);
             add_into(&mut out.latent, lik);
             if complete {
-                any_complete = true;
                 add_into(&mut out.complete, lik);
-                for &cell in cells {
-                    // Branch-free: write the row, keep it only when the answer is the tracked one.
-                    let i = (cell >> 1) as usize;
-                    let keep = (cell & 1 == 1) != track_wrong[i];
-                    let len = &mut scratch.complete_len[i];
-                    scratch.complete_rows[i * BATCH + *len] = b as u16;
-                    *len += usize::from(keep);
-                }
             } else {
                 for &cell in cells {
                     let i = (cell >> 1) as usize;
@@ -481,24 +487,12 @@ fn partial_likelihood(lik: &mut [f64], tables: &Tables, cells: &[u32], k: usize)
     Some(exponent as f64 * std::f64::consts::LN_2)
 }
 
-/// The likelihood of a pattern that answered every item: exp(base + Σ_right log-odds − max).
-/// Writes it into `lik` and returns the max, `None` if it is not finite. `offsets` is work space
-/// of one entry per item.
+/// The likelihood of a pattern that answered every item: exp(base + Σ_right log-odds − max), the
+/// log-odds rows of its right answers starting at `offsets`. Writes it into `lik` and returns the
+/// max, `None` if it is not finite.
 #[inline]
-fn complete_likelihood(
-    lik: &mut [f64],
-    tables: &Tables,
-    cells: &[u32],
-    k: usize,
-    offsets: &mut [usize],
-) -> Option<f64> {
-    // The rows of the right answers, gathered without branches.
-    let mut n = 0;
-    for &cell in cells {
-        offsets[n] = (cell >> 1) as usize * k;
-        n += (cell & 1) as usize;
-    }
-    let offsets = &offsets[..n];
+fn complete_likelihood(lik: &mut [f64], tables: &Tables, offsets: &[usize], k: usize) -> Option<f64> {
+    debug_assert!(offsets.iter().all(|&o| o % k == 0));
     for (c, out) in lik.chunks_exact_mut(LANES).enumerate() {
         let mut acc = [0.0; LANES];
         acc.copy_from_slice(&tables.log_base[c * LANES..(c + 1) * LANES]);
@@ -517,9 +511,20 @@ fn complete_likelihood(
     if !m.is_finite() {
         return None;
     }
-    lik.iter_mut().for_each(|l| *l = exp_nonpositive(*l - m));
+    for chunk in lik.chunks_exact_mut(LANES) {
+        let top = chunk.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if top - m < NEGLIGIBLE {
+            // e^−50 ≈ 2e−22 of the largest term: below the precision of every sum it enters.
+            chunk.iter_mut().for_each(|l| *l = 0.0);
+        } else {
+            chunk.iter_mut().for_each(|l| *l = exp_nonpositive(*l - m));
+        }
+    }
     Some(m)
 }
+
+/// Log-likelihood differences below this are treated as exactly 0 in [`complete_likelihood`].
+const NEGLIGIBLE: f64 = -50.0;
 
 #[cfg(test)]
 mod tests {
@@ -556,8 +561,12 @@ mod tests {
         let cells: Vec<u32> = (0..40u32).map(|i| (i << 1) | u32::from(i % 3 != 0)).collect();
         let (mut a, mut b) = (vec![0.0; kp], vec![0.0; kp]);
         let la = partial_likelihood(&mut a, &t, &cells, kp).unwrap();
-        let mut offsets = vec![0; 40];
-        let lb = complete_likelihood(&mut b, &t, &cells, kp, &mut offsets).unwrap();
+        let offsets: Vec<usize> = cells
+            .iter()
+            .filter(|&&c| c & 1 == 1)
+            .map(|&c| (c >> 1) as usize * kp)
+            .collect();
+        let lb = complete_likelihood(&mut b, &t, &offsets, kp).unwrap();
         let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
         assert!(((sa.ln() + la) - (sb.ln() + lb)).abs() < 1e-10);
         for (x, y) in a.iter().zip(&b) {
