@@ -132,7 +132,7 @@ pub(crate) struct EStep {
     k: usize,
     items: usize,
     bounds: Vec<usize>,
-    partial: Vec<(Counts, Scratch)>,
+    partial: Vec<(Counts, Scratch, Plan)>,
     pub total: Counts,
     threads: usize,
     /// Items whose complete-pattern posteriors are accumulated over wrong answers (the rarer ones).
@@ -146,16 +146,21 @@ impl EStep {
         let chunks = (np / MIN_CHUNK).clamp(1, MAX_CHUNKS);
         let bounds: Vec<usize> = (0..=chunks).map(|c| c * np / chunks).collect();
         let items = data.n_items();
+        let track_wrong: Vec<bool> = totals.iter().map(|&(n, r)| 2.0 * r > n).collect();
+        let kp = padded(k);
         Self {
             k,
             items,
             partial: (0..chunks)
-                .map(|_| (Counts::new(items, k), Scratch::default()))
+                .map(|c| {
+                    let plan = Plan::new(data, &track_wrong, kp, bounds[c], bounds[c + 1]);
+                    (Counts::new(items, k), Scratch::default(), plan)
+                })
                 .collect(),
             total: Counts::new(items, k),
             bounds,
             threads: threads.clamp(1, chunks),
-            track_wrong: totals.iter().map(|&(n, r)| 2.0 * r > n).collect(),
+            track_wrong,
         }
     }
 
@@ -176,7 +181,7 @@ impl EStep {
         let work = || {
             loop {
                 let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-                let Some((c, (counts, scratch))) = next else {
+                let Some((c, (counts, scratch, plan))) = next else {
                     break;
                 };
                 run_chunk(
@@ -189,6 +194,7 @@ impl EStep {
                     bounds[c + 1],
                     counts,
                     scratch,
+                    plan,
                 );
             }
         };
@@ -199,7 +205,7 @@ impl EStep {
             work();
         });
         self.total.clear();
-        for (p, _) in &self.partial {
+        for (p, _, _) in &self.partial {
             self.total.add(p);
         }
         // Items tracked by their wrong answers: r̄ += (complete − wrong among complete).
@@ -305,24 +311,81 @@ pub(crate) struct Scratch {
     /// Normalised posteriors (× frequency) of the batch, BATCH × Kp.
     post: Vec<f64>,
     /// Per item: the batch rows (incomplete patterns) that answered it right.
-    right: Vec<Vec<u16>>,
+    right: Vec<Vec<u8>>,
     /// Per item: the batch rows (incomplete patterns) that answered it.
-    answered: Vec<Vec<u16>>,
+    answered: Vec<Vec<u8>>,
     /// Items with a non-empty `right` or `answered` list in this batch.
     touched: Vec<u32>,
-    /// Per item, BATCH slots: the batch rows (complete patterns) that answered it right, or
-    /// wrong for an item tracked by its wrong answers. Filled without branches.
-    complete_rows: Vec<u16>,
-    /// The lengths of those lists.
-    complete_len: Vec<usize>,
-    /// Offsets of the log-odds rows of a complete pattern's right answers.
-    offsets: Vec<usize>,
+}
+
+/// What the E-step does with a chunk's complete patterns, worked out once from the data (it does
+/// not depend on the parameters).
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// Per pattern of the chunk, CSR into `right_offsets` (empty for an incomplete pattern).
+    right_start: Vec<u32>,
+    /// Offsets `item × Kp` of the log-odds rows of the right answers of complete patterns.
+    right_offsets: Vec<u32>,
+    /// Per batch, CSR into `segments`.
+    batch_start: Vec<u32>,
+    /// (item, start, length) in `rows`: the batch rows of the complete patterns whose answer to
+    /// the item is the tracked one (right, or wrong for an item tracked by its wrong answers).
+    segments: Vec<(u32, u32, u32)>,
+    /// Batch rows.
+    rows: Vec<u8>,
+}
+
+impl Plan {
+    fn new(data: &ResponseData, track_wrong: &[bool], kp: usize, from: usize, to: usize) -> Self {
+        let items = data.n_items();
+        let mut plan = Plan {
+            right_start: vec![0],
+            ..Plan::default()
+        };
+        let mut lists: Vec<Vec<u8>> = vec![Vec::new(); items];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut start = from;
+        while start < to {
+            let end = (start + BATCH).min(to);
+            plan.batch_start.push(plan.segments.len() as u32);
+            for (b, q) in (start..end).enumerate() {
+                let cells = data.pattern_cells(q);
+                if cells.len() == items {
+                    for &cell in cells {
+                        let i = (cell >> 1) as usize;
+                        let right = cell & 1 == 1;
+                        if right {
+                            plan.right_offsets.push((i * kp) as u32);
+                        }
+                        if right != track_wrong[i] {
+                            if lists[i].is_empty() {
+                                touched.push(i as u32);
+                            }
+                            lists[i].push(b as u8);
+                        }
+                    }
+                }
+                plan.right_start.push(plan.right_offsets.len() as u32);
+            }
+            touched.sort_unstable();
+            for &i in &touched {
+                let list = &mut lists[i as usize];
+                plan.segments.push((i, plan.rows.len() as u32, list.len() as u32));
+                plan.rows.extend_from_slice(list);
+                list.clear();
+            }
+            touched.clear();
+            start = end;
+        }
+        plan.batch_start.push(plan.segments.len() as u32);
+        plan
+    }
 }
 
 /// Adds the posterior rows `list` of `post` into `acc` (one item's row), LANES nodes at a time
 /// held in registers.
 #[inline]
-fn add_rows(acc: &mut [f64], post: &[f64], list: &[u16], k: usize) {
+fn add_rows(acc: &mut [f64], post: &[f64], list: &[u8], k: usize) {
     for (c, acc_out) in acc.chunks_exact_mut(LANES).enumerate() {
         let mut sum = [0.0; LANES];
         sum.copy_from_slice(acc_out);
@@ -372,54 +435,41 @@ fn run_chunk(
     to: usize,
     out: &mut Counts,
     scratch: &mut Scratch,
+    plan: &Plan,
 ) {
     out.clear();
     let counts = data.counts();
     if scratch.right.len() != items {
         scratch.right = vec![Vec::new(); items];
         scratch.answered = vec![Vec::new(); items];
-        scratch.complete_rows = vec![0; items * BATCH];
-        scratch.complete_len = vec![0; items];
-        scratch.offsets = vec![0; items];
     }
     scratch.post.resize(BATCH * k, 0.0);
     let mut start = from;
+    let mut batch = 0;
     while start < to {
         let end = (start + BATCH).min(to);
-        let mut any_complete = false;
         for (b, q) in (start..end).enumerate() {
             let cells = data.pattern_cells(q);
+            let lik = &mut scratch.post[b * k..(b + 1) * k];
             if cells.is_empty() {
                 // A person who answered nothing says nothing about the items or the population.
+                lik.iter_mut().for_each(|l| *l = 0.0);
                 continue;
             }
             let f = counts[q];
-            let lik = &mut scratch.post[b * k..(b + 1) * k];
             let complete = cells.len() == items;
             let log_scale = if complete {
-                // One pass over the cells: the log-odds rows of the right answers, and this
-                // batch row into the list of each item's tracked answer (branch-free: the row is
-                // always written and kept only when the answer is the tracked one). A pattern
-                // whose likelihood fails below keeps its list entries with a posterior of 0.
-                any_complete = true;
-                let mut n_right = 0;
-                for &cell in cells {
-                    let i = (cell >> 1) as usize;
-                    let right = cell & 1 == 1;
-                    scratch.offsets[n_right] = i * k;
-                    n_right += usize::from(right);
-                    let len = &mut scratch.complete_len[i];
-                    scratch.complete_rows[i * BATCH + *len] = b as u16;
-                    *len += usize::from(right != track_wrong[i]);
-                }
-                complete_likelihood(lik, tables, &scratch.offsets[..n_right], k)
+                let j = q - from;
+                let offsets =
+                    &plan.right_offsets[plan.right_start[j] as usize..plan.right_start[j + 1] as usize];
+                complete_likelihood(lik, tables, offsets, k)
             } else {
                 partial_likelihood(lik, tables, cells, k)
             };
             let s: f64 = lik.iter().sum();
             let Some(log_scale) = log_scale.filter(|_| s > 0.0 && s.is_finite()) else {
                 // Impossible with floored probabilities and positive weights; never poison the
-                // sums: this pattern contributes nothing.
+                // sums: this pattern contributes nothing (its planned rows add zeros).
                 lik.iter_mut().for_each(|l| *l = 0.0);
                 continue;
             };
@@ -436,9 +486,9 @@ fn run_chunk(
                     if a.is_empty() {
                         scratch.touched.push(i as u32);
                     }
-                    a.push(b as u16);
+                    a.push(b as u8);
                     if cell & 1 == 1 {
-                        r.push(b as u16);
+                        r.push(b as u8);
                     }
                 }
             }
@@ -456,20 +506,18 @@ fn run_chunk(
             }
         }
         scratch.touched.clear();
-        if any_complete {
-            for i in 0..items {
-                let len = std::mem::take(&mut scratch.complete_len[i]);
-                if len > 0 {
-                    let acc = if track_wrong[i] {
-                        &mut out.wrong_complete
-                    } else {
-                        &mut out.right
-                    };
-                    let list = &scratch.complete_rows[i * BATCH..i * BATCH + len];
-                    add_rows(&mut acc[i * k..i * k + k], &scratch.post, list, k);
-                }
-            }
+        let segments = plan.batch_start[batch] as usize..plan.batch_start[batch + 1] as usize;
+        for &(i, s0, len) in &plan.segments[segments] {
+            let i = i as usize;
+            let acc = if track_wrong[i] {
+                &mut out.wrong_complete
+            } else {
+                &mut out.right
+            };
+            let list = &plan.rows[s0 as usize..(s0 + len) as usize];
+            add_rows(&mut acc[i * k..i * k + k], &scratch.post, list, k);
         }
+        batch += 1;
         start = end;
     }
 }
@@ -491,13 +539,13 @@ fn partial_likelihood(lik: &mut [f64], tables: &Tables, cells: &[u32], k: usize)
 /// log-odds rows of its right answers starting at `offsets`. Writes it into `lik` and returns the
 /// max, `None` if it is not finite.
 #[inline]
-fn complete_likelihood(lik: &mut [f64], tables: &Tables, offsets: &[usize], k: usize) -> Option<f64> {
-    debug_assert!(offsets.iter().all(|&o| o % k == 0));
+fn complete_likelihood(lik: &mut [f64], tables: &Tables, offsets: &[u32], k: usize) -> Option<f64> {
+    debug_assert!(offsets.iter().all(|&o| (o as usize).is_multiple_of(k)));
     for (c, out) in lik.chunks_exact_mut(LANES).enumerate() {
         let mut acc = [0.0; LANES];
         acc.copy_from_slice(&tables.log_base[c * LANES..(c + 1) * LANES]);
         for &o in offsets {
-            let start = o + c * LANES;
+            let start = o as usize + c * LANES;
             let row: &[f64; LANES] = tables.log_odds[start..start + LANES]
                 .try_into()
                 .expect("log-odds rows have the padded stride");
@@ -561,10 +609,10 @@ mod tests {
         let cells: Vec<u32> = (0..40u32).map(|i| (i << 1) | u32::from(i % 3 != 0)).collect();
         let (mut a, mut b) = (vec![0.0; kp], vec![0.0; kp]);
         let la = partial_likelihood(&mut a, &t, &cells, kp).unwrap();
-        let offsets: Vec<usize> = cells
+        let offsets: Vec<u32> = cells
             .iter()
             .filter(|&&c| c & 1 == 1)
-            .map(|&c| (c >> 1) as usize * kp)
+            .map(|&c| (c >> 1) * kp as u32)
             .collect();
         let lb = complete_likelihood(&mut b, &t, &offsets, kp).unwrap();
         let (sa, sb): (f64, f64) = (a.iter().sum(), b.iter().sum());
