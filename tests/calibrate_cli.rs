@@ -47,6 +47,8 @@ fn calibrate_json_follows_the_contract() {
         "--json",
     ]);
     let v = json(&out);
+    // No progress bar (or anything else) on stderr when it is not a terminal.
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     for key in ["items", "loglik", "log_posterior", "iterations", "converged"] {
         assert!(v.get(key).is_some(), "missing `{key}`");
     }
@@ -337,4 +339,48 @@ fn items_analyse_sparse_long_uses_theta() {
     }
     let _ = std::fs::remove_file(f);
     let _ = std::fs::remove_file(g);
+}
+
+/// 3PL from a plain CSV: every item gets the Beta prior of `--c-prior` (default centred on 0.2);
+/// the log-posterior then differs from the log-likelihood; a centre outside (0, 1) is bad usage.
+#[test]
+fn three_pl_c_prior_flag() {
+    let v = json(&jauge(&[
+        "calibrate",
+        "--responses",
+        &data("lsat7_responses.csv"),
+        "--model",
+        "3pl",
+        "--c-prior",
+        "0.25",
+        "--json",
+    ]));
+    assert_eq!(v["model"], "3pl");
+    assert!(v["log_posterior"].as_f64().unwrap() != v["loglik"].as_f64().unwrap());
+    for it in v["items"].as_array().unwrap() {
+        let c = it["c"].as_f64().unwrap();
+        assert!(c > 0.05 && c < 0.45, "c {c}");
+        assert!(it["se_c"].as_f64().unwrap() > 0.0);
+    }
+    let out = jauge(&[
+        "calibrate",
+        "--responses",
+        &data("lsat7_responses.csv"),
+        "--model",
+        "3pl",
+        "--c-prior",
+        "1.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--c-prior"));
+    let out = jauge(&[
+        "calibrate",
+        "--responses",
+        &data("lsat7_responses.csv"),
+        "--model",
+        "2pl",
+        "--quadrature",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
 }
