@@ -169,8 +169,33 @@ fn bad_usage_exits_2_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(":3: column `q2`: `x` is not a score"), "{err}");
-    // An item everyone got right cannot be calibrated: named, exit 2.
-    std::fs::write(&bad, "id,q1,q2\np1,1,0\np2,1,1\np3,1,0\n").unwrap();
+    // Items that cannot be estimated are left out, named on stderr and in the JSON...
+    std::fs::write(&bad, "id,q1,q2,q3,q4\np1,1,0,,0\np2,1,1,,1\np3,1,0,,1\n").unwrap();
+    let out = jauge(&[
+        "calibrate",
+        "--responses",
+        &bad.to_string_lossy(),
+        "--model",
+        "1pl",
+        "--json",
+    ]);
+    let v = json(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("q1 (every response right), q3 (no response)"),
+        "{err}"
+    );
+    assert_eq!(v["skipped"][0]["id"], "q1");
+    assert_eq!(v["skipped"][1]["reason"], "no response");
+    let ids: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["q2", "q4"]);
+    // ... and when none is left, it is bad input.
+    std::fs::write(&bad, "id,q1,q2\np1,1,0\np2,1,0\n").unwrap();
     let out = jauge(&[
         "calibrate",
         "--responses",
@@ -179,7 +204,7 @@ fn bad_usage_exits_2_with_a_message() {
         "2pl",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("q1"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no item can be calibrated"));
     let _ = std::fs::remove_file(bad);
 }
 

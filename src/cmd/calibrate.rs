@@ -3,6 +3,7 @@
 //! The `--db FILE --bank DIR` mode of `CONTRACTS.md` (one calibration per competence from the
 //! store) needs the response store and is not available yet.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -122,6 +123,52 @@ pub fn progress_bar(max: usize) -> indicatif::ProgressBar {
     pb
 }
 
+/// Leaves out the items that cannot be estimated — no response, or (unless anchored) every
+/// response right or every response wrong — renumbering the others; returns them with the reason.
+pub fn leave_out(r: &mut Responses, anchored: &HashSet<&str>) -> Vec<(String, &'static str)> {
+    let mut totals = vec![(0u64, 0u64); r.items.len()];
+    for &(_, i, right) in &r.cells {
+        let t = &mut totals[i as usize];
+        t.0 += 1;
+        t.1 += u64::from(right);
+    }
+    let mut map = vec![None; r.items.len()];
+    let mut kept = Vec::with_capacity(r.items.len());
+    let mut skipped = Vec::new();
+    for (i, id) in r.items.iter().enumerate() {
+        let (n, right) = totals[i];
+        let reason = if n == 0 {
+            Some("no response")
+        } else if anchored.contains(id.as_str()) {
+            None
+        } else if right == 0 {
+            Some("every response wrong")
+        } else if right == n {
+            Some("every response right")
+        } else {
+            None
+        };
+        match reason {
+            Some(why) => skipped.push((id.clone(), why)),
+            None => {
+                map[i] = Some(kept.len() as u32);
+                kept.push(id.clone());
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        r.cells.retain_mut(|c| match map[c.1 as usize] {
+            Some(j) => {
+                c.1 = j;
+                true
+            }
+            None => false,
+        });
+        r.items = kept;
+    }
+    skipped
+}
+
 /// Runs a calibration with a progress bar; maps "cannot calibrate" errors to item ids.
 pub fn run_calibration(
     data: &ResponseData,
@@ -159,7 +206,32 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     if args.common_slope && args.model != ModelArg::One {
         bail!("--common-slope applies to --model 1pl only");
     }
-    let responses = input::read_responses_fast(&args.responses)?;
+    let mut responses = input::read_responses_fast(&args.responses)?;
+    let anchor_rows = match &args.anchors {
+        Some(path) => input::read_items(path, 1.0)?,
+        None => Vec::new(),
+    };
+    let anchor_ids: HashSet<&str> = anchor_rows.iter().map(|r| r.id.as_str()).collect();
+    let skipped = leave_out(&mut responses, &anchor_ids);
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {} item(s) left out, they cannot be estimated: {}",
+            skipped.len(),
+            skipped
+                .iter()
+                .take(20)
+                .map(|(id, why)| format!("{id} ({why})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if responses.items.is_empty() {
+        bail!(
+            "{}: no item can be calibrated (each has no response, or only right or only wrong answers)",
+            args.responses.display()
+        );
+    }
     let item_ids = responses.items.clone();
     let data = to_data(&args.responses, responses)?;
     let model = match (args.model, args.common_slope) {
@@ -176,9 +248,8 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     options.default_c_prior = CPrior::centred(args.c_prior, CPrior::DEFAULT_WEIGHT)
         .map_err(|e| anyhow::anyhow!("--c-prior: {e}"))?;
     if let Some(path) = &args.anchors {
-        let anchors = input::read_items(path, 1.0)?;
         let mut map: std::collections::HashMap<&str, jauge_irt::ItemParams> =
-            anchors.iter().map(|r| (r.id.as_str(), r.params)).collect();
+            anchor_rows.iter().map(|r| (r.id.as_str(), r.params)).collect();
         options.anchors = item_ids.iter().map(|id| map.remove(id.as_str())).collect();
         if options.anchors.iter().all(Option::is_none) {
             bail!(
@@ -234,6 +305,10 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
             "persons": data.n_persons(),
             "responses": data.n_responses(),
             "standard_errors": "per-item complete-data Hessian at convergence",
+            "skipped": skipped
+                .iter()
+                .map(|(id, why)| json!({"id": id, "reason": why}))
+                .collect::<Vec<_>>(),
         }))?;
     } else {
         let mut out = std::io::stdout().lock();
@@ -256,6 +331,17 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
             "log-likelihood {:.4}, log-posterior {:.4}, latent mean {:.4}, latent SD {:.4}",
             fit.loglik, fit.log_posterior, fit.latent_mean, fit.latent_sd
         )?;
+        if !skipped.is_empty() {
+            writeln!(
+                out,
+                "left out: {}",
+                skipped
+                    .iter()
+                    .map(|(id, why)| format!("{id} ({why})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
         writeln!(
             out,
             "{:<16} {:>8} {:>8} {:>8} {:>8} {:>8}",
