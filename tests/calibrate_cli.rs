@@ -409,3 +409,32 @@ fn three_pl_c_prior_flag() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Without `--items`, items that cannot be calibrated keep their classical statistics and lose
+/// only the model-based ones.
+#[test]
+fn items_analyse_keeps_items_that_cannot_be_calibrated() {
+    let wide = std::fs::read_to_string(data("lsat7_responses.csv")).unwrap();
+    let mut out = String::new();
+    for (n, line) in wide.lines().enumerate() {
+        out.push_str(line);
+        out.push_str(if n == 0 { ",easy\n" } else { ",1\n" });
+    }
+    let f = temp("with-easy.csv");
+    std::fs::write(&f, out).unwrap();
+    let v = json(&jauge(&[
+        "items",
+        "analyse",
+        "--responses",
+        &f.to_string_lossy(),
+        "--json",
+    ]));
+    assert_eq!(v["unmodelled"][0]["id"], "easy");
+    assert_eq!(v["unmodelled"][0]["reason"], "every response right");
+    let easy = &v["items"][5];
+    assert_eq!(easy["id"], "easy");
+    assert_eq!(easy["proportion_right"], 1.0);
+    assert!(easy["infit"].is_null() && easy["outfit"].is_null());
+    assert!(v["items"][0]["infit"].as_f64().is_some());
+    let _ = std::fs::remove_file(f);
+}
