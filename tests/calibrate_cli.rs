@@ -356,6 +356,30 @@ fn items_analyse_sparse_long_uses_theta() {
     ]));
     assert_eq!(v["basis"], "theta");
     assert_eq!(v["item_rest_basis"], "theta");
+    // Sparse data: standard errors from the cross-product of the persons' scores unless asked.
+    let c = json(&jauge(&[
+        "calibrate",
+        "--responses",
+        &f.to_string_lossy(),
+        "--model",
+        "2pl",
+        "--json",
+    ]));
+    assert_eq!(c["standard_errors"], "cross-product of the persons' scores");
+    let c = json(&jauge(&[
+        "calibrate",
+        "--responses",
+        &f.to_string_lossy(),
+        "--model",
+        "2pl",
+        "--se",
+        "complete",
+        "--json",
+    ]));
+    assert_eq!(
+        c["standard_errors"],
+        "per-item complete-data Hessian at convergence"
+    );
     assert_eq!(v["dif_matching"], "theta_strata");
     for it in v["items"].as_array().unwrap() {
         assert_eq!(it["responses"], 600);

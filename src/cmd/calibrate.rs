@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use jauge_irt::calibration::{
-    CPrior, Calibration, CalibrationOptions, Model, Progress, ResponseData, calibrate_with_progress,
+    CPrior, Calibration, CalibrationOptions, Model, Progress, ResponseData, StandardErrors,
+    calibrate_with_progress,
 };
 use serde_json::json;
 
@@ -29,6 +30,17 @@ pub enum ModelArg {
     /// Three-parameter logistic with a Beta prior on c.
     #[value(name = "3pl")]
     Three,
+}
+
+/// How standard errors are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeArg {
+    /// Complete-data Hessian on complete data, cross-product otherwise.
+    Auto,
+    /// Per-item Hessian of the expected complete-data log-posterior.
+    Complete,
+    /// Cross-product of the persons' scores.
+    Crossprod,
 }
 
 /// Arguments of `jauge calibrate`.
@@ -69,6 +81,10 @@ pub struct CalibrateArgs {
     /// E-step worker threads (0: all cores). The results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Standard errors: `complete` (per-item complete-data Hessian), `crossprod` (cross-product
+    /// of the persons' scores) or `auto` (complete on complete data, crossprod otherwise).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub se: SeArg,
     /// Stop after this many EM cycles.
     #[arg(long, default_value_t = 500)]
     pub max_iterations: usize,
@@ -245,6 +261,11 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     options.range = range;
     options.threads = args.threads;
     options.max_iterations = args.max_iterations;
+    options.standard_errors = match args.se {
+        SeArg::Auto => StandardErrors::Auto,
+        SeArg::Complete => StandardErrors::CompleteData,
+        SeArg::Crossprod => StandardErrors::CrossProduct,
+    };
     options.default_c_prior = CPrior::centred(args.c_prior, CPrior::DEFAULT_WEIGHT)
         .map_err(|e| anyhow::anyhow!("--c-prior: {e}"))?;
     if let Some(path) = &args.anchors {
@@ -304,7 +325,10 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
             "latent_sd": num(fit.latent_sd),
             "persons": data.n_persons(),
             "responses": data.n_responses(),
-            "standard_errors": "per-item complete-data Hessian at convergence",
+            "standard_errors": match fit.standard_errors {
+                StandardErrors::CrossProduct => "cross-product of the persons' scores",
+                _ => "per-item complete-data Hessian at convergence",
+            },
             "skipped": skipped
                 .iter()
                 .map(|(id, why)| json!({"id": id, "reason": why}))

@@ -20,9 +20,10 @@
 //! EM step, as in Mislevy 1984 and BILOG-MG's updating of the latent distribution), so the other
 //! items land on the anchors' scale.
 //!
-//! Standard errors: from the exact Hessian of each item's expected complete-data log-posterior at
-//! convergence (the "per-item complete-data information"). It ignores the information lost to the
-//! unknown θ shared across items, so it is somewhat optimistic when persons answer few items.
+//! Standard errors ([`StandardErrors`]): per item, from the exact Hessian of the item's expected
+//! complete-data log-posterior at convergence when every person answered every item, and from the
+//! cross-product of the persons' scores otherwise (the complete-data information ignores the
+//! information lost to the unknown θ, which matters when persons answer few items).
 //!
 //! The data are sparse ([`ResponseData`]): each person answered any subset of the items.
 //!
@@ -262,6 +263,25 @@ pub struct CalibrationOptions {
     pub threads: usize,
     /// Accelerate EM by SQUAREM (Varadhan & Roland 2008) (default true).
     pub accelerate: bool,
+    /// How the standard errors are computed (default [`StandardErrors::Auto`]).
+    pub standard_errors: StandardErrors,
+}
+
+/// The information matrix the standard errors come from (per item, inverted per item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StandardErrors {
+    /// [`StandardErrors::CompleteData`] when every person answered every item (where it is
+    /// accurate and costs nothing), [`StandardErrors::CrossProduct`] otherwise.
+    #[default]
+    Auto,
+    /// The exact Hessian of the item's expected complete-data log-posterior at convergence: no
+    /// extra pass over the data, but it ignores the information lost to the unknown θ, so it is
+    /// optimistic when persons answer few items.
+    CompleteData,
+    /// The cross-product of the persons' scores Σ_p s_p s_pᵀ, s_p = Σ_k π_p(θ_k) ∂ ln P(u_pi | θ_k)
+    /// (the empirical observed information of the marginal likelihood, Mislevy 1986 / mirt's
+    /// "crossprod"), plus the prior's curvature: one more pass over the data.
+    CrossProduct,
 }
 
 impl CalibrationOptions {
@@ -283,6 +303,7 @@ impl CalibrationOptions {
             anchors: Vec::new(),
             threads: 0,
             accelerate: true,
+            standard_errors: StandardErrors::Auto,
         }
     }
 }
@@ -336,6 +357,9 @@ pub struct Calibration {
     pub latent_sd: f64,
     /// The quadrature grid with the final latent distribution (for EAP scoring of the persons).
     pub grid: Grid,
+    /// How the standard errors were computed (never [`StandardErrors::Auto`]; the common slope
+    /// always uses [`StandardErrors::CompleteData`]).
+    pub standard_errors: StandardErrors,
 }
 
 /// Calibrates the items of `data`; see [`calibrate_with_progress`].
@@ -563,6 +587,20 @@ pub fn calibrate_with_progress(
     } else {
         None
     };
+    let se_method = match o.standard_errors {
+        StandardErrors::Auto => {
+            let complete = (0..data.n_patterns()).all(|q| data.pattern_cells(q).len() == n);
+            if complete || o.model == Model::CommonSlope {
+                StandardErrors::CompleteData
+            } else {
+                StandardErrors::CrossProduct
+            }
+        }
+        StandardErrors::CrossProduct if o.model == Model::CommonSlope => StandardErrors::CompleteData,
+        other => other,
+    };
+    let cross = (se_method == StandardErrors::CrossProduct)
+        .then(|| cross_product_information(data, &grid, &m.anchors, &work));
     for i in 0..n {
         if let Some(item) = anchor(i) {
             items.push(CalibratedItem {
@@ -597,7 +635,11 @@ pub fn calibrate_with_progress(
                     a: model != Model::Rasch,
                     c: matches!(prior, CPrior::Beta { .. }),
                 };
-                match mstep::covariance(&item_counts(i), w, free, &prior) {
+                let cov = match &cross {
+                    Some(info) => mstep::covariance_from_information(&info[i], w, free, &prior),
+                    None => mstep::covariance(&item_counts(i), w, free, &prior),
+                };
+                match cov {
                     Some(cov) if free.a => (
                         finite_sqrt(cov[0][0]),
                         b_se(cov[0][0], cov[1][1], cov[0][1]),
@@ -625,6 +667,7 @@ pub fn calibrate_with_progress(
         latent_mean: mean,
         latent_sd: sd,
         grid,
+        standard_errors: se_method,
     })
 }
 
@@ -819,6 +862,82 @@ impl Machine<'_> {
         s.sd = v[m + 2].clamp(SD_MIN, self.sd_max());
         s
     }
+}
+
+/// Σ_p f_p s_pi s_piᵀ per item, s_pi = the posterior expectation of ∂ ln P(u_pi | θ)/∂(a, δ, c)
+/// (see [`StandardErrors::CrossProduct`]). Anchors get zeros.
+fn cross_product_information(
+    data: &ResponseData,
+    grid: &Grid,
+    anchors: &[Option<ItemParams>],
+    work: &[Working],
+) -> Vec<[[f64; 3]; 3]> {
+    let n = work.len();
+    let nodes = grid.nodes();
+    let k = nodes.len();
+    // ln P(u | θ_k) for every item, and the per-node scores of the free items.
+    let mut log_rows = vec![0.0; 2 * n * k];
+    let mut scores = vec![[0.0; 3]; 2 * n * k];
+    for i in 0..n {
+        for (j, &t) in nodes.iter().enumerate() {
+            let (lp, lq) = match anchors[i] {
+                Some(item) => (item.log_prob(t, true), item.log_prob(t, false)),
+                None => {
+                    let w = work[i];
+                    let z = w.a * t + w.delta;
+                    let l = logistic(z);
+                    let p = (w.c + (1.0 - w.c) * l).max(1e-300);
+                    for (u, e) in [(0, -p), (1, 1.0 - p)] {
+                        // ∂ℓ/∂δ = (u − P) L / P, ∂ℓ/∂a = θ ∂ℓ/∂δ, ∂ℓ/∂c = (u − P) / (P (1 − c)).
+                        let d = e * l / p;
+                        scores[(2 * i + u) * k + j] = [d * t, d, e / (p * (1.0 - w.c))];
+                    }
+                    (p.ln(), (1.0 - w.c).ln() + log_logistic(-z))
+                }
+            };
+            log_rows[(2 * i + 1) * k + j] = lp.max(estep::LOG_PROB_FLOOR);
+            log_rows[2 * i * k + j] = lq.max(estep::LOG_PROB_FLOOR);
+        }
+    }
+    let mut info = vec![[[0.0; 3]; 3]; n];
+    let mut lp = vec![0.0; k];
+    for q in 0..data.n_patterns() {
+        let cells = data.pattern_cells(q);
+        if cells.is_empty() {
+            continue;
+        }
+        lp.copy_from_slice(grid.log_weights());
+        for &cell in cells {
+            let row = &log_rows[cell as usize * k..(cell as usize + 1) * k];
+            lp.iter_mut().zip(row).for_each(|(a, b)| *a += b);
+        }
+        let m = lp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        lp.iter_mut().for_each(|x| *x = (*x - m).exp());
+        let total: f64 = lp.iter().sum();
+        if !(total > 0.0 && total.is_finite()) {
+            continue;
+        }
+        let f = data.pattern_count(q);
+        for &cell in cells {
+            let i = (cell >> 1) as usize;
+            if anchors[i].is_some() {
+                continue;
+            }
+            let mut sc = [0.0; 3];
+            for (w, g) in lp.iter().zip(&scores[cell as usize * k..(cell as usize + 1) * k]) {
+                for (s, x) in sc.iter_mut().zip(g) {
+                    *s += w * x;
+                }
+            }
+            sc.iter_mut().for_each(|s| *s /= total);
+            for r in 0..3 {
+                for c in 0..3 {
+                    info[i][r][c] += f * sc[r] * sc[c];
+                }
+            }
+        }
+    }
+    info
 }
 
 /// The smallest latent SD an estimate may take.
