@@ -279,7 +279,7 @@ pub enum StandardErrors {
     /// optimistic when persons answer few items.
     CompleteData,
     /// The cross-product of the persons' scores Σ_p s_p s_pᵀ, s_p = Σ_k π_p(θ_k) ∂ ln P(u_pi | θ_k)
-    /// (the empirical observed information of the marginal likelihood, Mislevy 1986 / mirt's
+    /// (the empirical observed information of the marginal likelihood, as mirt's
     /// "crossprod"), plus the prior's curvature: one more pass over the data.
     CrossProduct,
 }
