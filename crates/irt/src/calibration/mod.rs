@@ -3,9 +3,9 @@
 //! The latent ability is integrated out on a quadrature grid of equally spaced nodes whose weights
 //! are the latent density at the nodes renormalised to sum to 1 (the product's rule, `SCORING.md`).
 //! Each EM cycle computes, for every distinct response pattern, the posterior of θ on the nodes
-//! (E-step, [`estep`]), accumulates the expected numbers of responses n̄_ik and right answers r̄_ik
+//! (E-step, module `estep`), accumulates the expected numbers of responses n̄_ik and right answers r̄_ik
 //! for every item i and node k, and then maximises each item's expected complete-data
-//! log-posterior separately (M-step, [`mstep`]).
+//! log-posterior separately (M-step, module `mstep`).
 //!
 //! Models and identification (`CONTRACTS.md`):
 //! - [`Model::Rasch`] (1PL): slopes fixed at 1, the latent mean fixed at 0 and the latent SD
