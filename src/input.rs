@@ -355,8 +355,9 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
         path: path.into(),
         source,
     })?;
+    // Cells are trimmed by hand below only when they are not already `0`, `1` or empty.
     let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
+        .trim(csv::Trim::Headers)
         .flexible(false)
         .from_reader(&bytes[..]);
     let h: Vec<String> = rdr
@@ -395,7 +396,7 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
         }
         let line = rec.position().map_or(0, |p| p.line());
         let p = out.persons.len() as u32;
-        let id = std::str::from_utf8(&rec[ci]).map_err(|_| InputError::Cell {
+        let id = std::str::from_utf8(rec[ci].trim_ascii()).map_err(|_| InputError::Cell {
             path: path.into(),
             line,
             column: "id".into(),
@@ -407,6 +408,10 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
             if k == ci {
                 continue;
             }
+            let cell = match cell {
+                b"" | b"0" | b"1" => cell,
+                other => other.trim_ascii(),
+            };
             match cell {
                 b"" => {}
                 b"0" => out.cells.push((p, j, false)),
@@ -538,6 +543,12 @@ mod tests {
         assert_eq!(r.items, ["i1", "i2", "i3"]);
         assert_eq!(r.persons, ["p1", "p2"]);
         assert_eq!(r.cells, read_responses(&w.0).unwrap().cells);
+        let spaced = file("id, i1 ,i2\n p1 , 1 ,\np2,0 , 1\n");
+        let r = read_responses_fast(&spaced.0).unwrap();
+        assert_eq!(r.items, ["i1", "i2"]);
+        assert_eq!(r.persons, ["p1", "p2"]);
+        assert_eq!(r.cells, read_responses(&spaced.0).unwrap().cells);
+        assert_eq!(r.cells, vec![(0, 0, true), (1, 0, false), (1, 1, true)]);
         let r = read_responses_fast(&l.0).unwrap();
         assert_eq!(r.cells, vec![(0, 0, true), (0, 1, false), (1, 0, false)]);
     }

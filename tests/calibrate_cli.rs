@@ -47,6 +47,8 @@ fn calibrate_json_follows_the_contract() {
         "--json",
     ]);
     let v = json(&out);
+    // No progress bar (or anything else) on stderr when it is not a terminal.
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     for key in ["items", "loglik", "log_posterior", "iterations", "converged"] {
         assert!(v.get(key).is_some(), "missing `{key}`");
     }
@@ -167,8 +169,33 @@ fn bad_usage_exits_2_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(":3: column `q2`: `x` is not a score"), "{err}");
-    // An item everyone got right cannot be calibrated: named, exit 2.
-    std::fs::write(&bad, "id,q1,q2\np1,1,0\np2,1,1\np3,1,0\n").unwrap();
+    // Items that cannot be estimated are left out, named on stderr and in the JSON...
+    std::fs::write(&bad, "id,q1,q2,q3,q4\np1,1,0,,0\np2,1,1,,1\np3,1,0,,1\n").unwrap();
+    let out = jauge(&[
+        "calibrate",
+        "--responses",
+        &bad.to_string_lossy(),
+        "--model",
+        "1pl",
+        "--json",
+    ]);
+    let v = json(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("q1 (every response right), q3 (no response)"),
+        "{err}"
+    );
+    assert_eq!(v["skipped"][0]["id"], "q1");
+    assert_eq!(v["skipped"][1]["reason"], "no response");
+    let ids: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["q2", "q4"]);
+    // ... and when none is left, it is bad input.
+    std::fs::write(&bad, "id,q1,q2\np1,1,0\np2,1,0\n").unwrap();
     let out = jauge(&[
         "calibrate",
         "--responses",
@@ -177,7 +204,7 @@ fn bad_usage_exits_2_with_a_message() {
         "2pl",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("q1"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no item can be calibrated"));
     let _ = std::fs::remove_file(bad);
 }
 
@@ -288,4 +315,150 @@ fn items_analyse_needs_both_group_flags() {
         "x.csv",
     ]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Sparse data in the long layout: the analysis switches to θ̂ (item–θ̂ correlation, θ̂ strata
+/// for DIF) and says so; exposure is the share of persons who answered the item.
+#[test]
+fn items_analyse_sparse_long_uses_theta() {
+    let wide = std::fs::read_to_string(data("lsat7_responses.csv")).unwrap();
+    let mut lines = wide.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut long = String::from("person,item,score\n");
+    let mut groups = String::from("id,group\n");
+    for (p, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        for (k, cell) in cells.iter().enumerate().skip(1) {
+            // Each person skips two of the five items, in rotation.
+            if (k + p) % 5 >= 2 {
+                long.push_str(&format!("{},{},{}\n", cells[0], header[k], cell));
+            }
+        }
+        groups.push_str(&format!(
+            "{},{}\n",
+            cells[0],
+            if p % 3 == 0 { "ref" } else { "other" }
+        ));
+    }
+    let (f, g) = (temp("sparse-long.csv"), temp("sparse-groups.csv"));
+    std::fs::write(&f, long).unwrap();
+    std::fs::write(&g, groups).unwrap();
+    let v = json(&jauge(&[
+        "items",
+        "analyse",
+        "--responses",
+        &f.to_string_lossy(),
+        "--group",
+        &g.to_string_lossy(),
+        "--reference",
+        "ref",
+        "--json",
+    ]));
+    assert_eq!(v["basis"], "theta");
+    assert_eq!(v["item_rest_basis"], "theta");
+    // Sparse data: standard errors from the cross-product of the persons' scores unless asked.
+    let c = json(&jauge(&[
+        "calibrate",
+        "--responses",
+        &f.to_string_lossy(),
+        "--model",
+        "2pl",
+        "--json",
+    ]));
+    assert_eq!(c["standard_errors"], "cross-product of the persons' scores");
+    let c = json(&jauge(&[
+        "calibrate",
+        "--responses",
+        &f.to_string_lossy(),
+        "--model",
+        "2pl",
+        "--se",
+        "complete",
+        "--json",
+    ]));
+    assert_eq!(
+        c["standard_errors"],
+        "per-item complete-data Hessian at convergence"
+    );
+    assert_eq!(v["dif_matching"], "theta_strata");
+    for it in v["items"].as_array().unwrap() {
+        assert_eq!(it["responses"], 600);
+        assert!((it["exposure"].as_f64().unwrap() - 0.6).abs() < 1e-12);
+        assert!(it["dif"]["class"].is_string());
+    }
+    let _ = std::fs::remove_file(f);
+    let _ = std::fs::remove_file(g);
+}
+
+/// 3PL from a plain CSV: every item gets the Beta prior of `--c-prior` (default centred on 0.2);
+/// the log-posterior then differs from the log-likelihood; a centre outside (0, 1) is bad usage.
+#[test]
+fn three_pl_c_prior_flag() {
+    let v = json(&jauge(&[
+        "calibrate",
+        "--responses",
+        &data("lsat7_responses.csv"),
+        "--model",
+        "3pl",
+        "--c-prior",
+        "0.25",
+        "--json",
+    ]));
+    assert_eq!(v["model"], "3pl");
+    assert!(v["log_posterior"].as_f64().unwrap() != v["loglik"].as_f64().unwrap());
+    for it in v["items"].as_array().unwrap() {
+        let c = it["c"].as_f64().unwrap();
+        assert!(c > 0.05 && c < 0.45, "c {c}");
+        assert!(it["se_c"].as_f64().unwrap() > 0.0);
+    }
+    let out = jauge(&[
+        "calibrate",
+        "--responses",
+        &data("lsat7_responses.csv"),
+        "--model",
+        "3pl",
+        "--c-prior",
+        "1.5",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--c-prior"));
+    let out = jauge(&[
+        "calibrate",
+        "--responses",
+        &data("lsat7_responses.csv"),
+        "--model",
+        "2pl",
+        "--quadrature",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Without `--items`, items that cannot be calibrated keep their classical statistics and lose
+/// only the model-based ones.
+#[test]
+fn items_analyse_keeps_items_that_cannot_be_calibrated() {
+    let wide = std::fs::read_to_string(data("lsat7_responses.csv")).unwrap();
+    let mut out = String::new();
+    for (n, line) in wide.lines().enumerate() {
+        out.push_str(line);
+        out.push_str(if n == 0 { ",easy\n" } else { ",1\n" });
+    }
+    let f = temp("with-easy.csv");
+    std::fs::write(&f, out).unwrap();
+    let v = json(&jauge(&[
+        "items",
+        "analyse",
+        "--responses",
+        &f.to_string_lossy(),
+        "--json",
+    ]));
+    assert_eq!(v["unmodelled"][0]["id"], "easy");
+    assert_eq!(v["unmodelled"][0]["reason"], "every response right");
+    let easy = &v["items"][5];
+    assert_eq!(easy["id"], "easy");
+    assert_eq!(easy["proportion_right"], 1.0);
+    assert!(easy["infit"].is_null() && easy["outfit"].is_null());
+    assert!(v["items"][0]["infit"].as_f64().is_some());
+    let _ = std::fs::remove_file(f);
 }

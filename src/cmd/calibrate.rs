@@ -2,13 +2,15 @@
 //!
 //! With `--db FILE --bank DIR`, one calibration per competence from the store (`calibrate_db`).
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use jauge_irt::calibration::{
-    CPrior, Calibration, CalibrationOptions, Model, Progress, ResponseData, calibrate_with_progress,
+    CPrior, Calibration, CalibrationOptions, Model, Progress, ResponseData, StandardErrors,
+    calibrate_with_progress,
 };
 use serde_json::json;
 
@@ -27,6 +29,17 @@ pub enum ModelArg {
     /// Three-parameter logistic with a Beta prior on c.
     #[value(name = "3pl")]
     Three,
+}
+
+/// How standard errors are computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeArg {
+    /// Complete-data Hessian on complete data, cross-product otherwise.
+    Auto,
+    /// Per-item Hessian of the expected complete-data log-posterior.
+    Complete,
+    /// Cross-product of the persons' scores.
+    Crossprod,
 }
 
 /// Arguments of `jauge calibrate`.
@@ -82,6 +95,10 @@ pub struct CalibrateArgs {
     /// E-step worker threads (0: all cores). The results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Standard errors: `complete` (per-item complete-data Hessian), `crossprod` (cross-product
+    /// of the persons' scores) or `auto` (complete on complete data, crossprod otherwise).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub se: SeArg,
     /// Stop after this many EM cycles.
     #[arg(long, default_value_t = 500)]
     pub max_iterations: usize,
@@ -136,6 +153,52 @@ pub fn progress_bar(max: usize) -> indicatif::ProgressBar {
     pb
 }
 
+/// Leaves out the items that cannot be estimated — no response, or (unless anchored) every
+/// response right or every response wrong — renumbering the others; returns them with the reason.
+pub fn leave_out(r: &mut Responses, anchored: &HashSet<&str>) -> Vec<(String, &'static str)> {
+    let mut totals = vec![(0u64, 0u64); r.items.len()];
+    for &(_, i, right) in &r.cells {
+        let t = &mut totals[i as usize];
+        t.0 += 1;
+        t.1 += u64::from(right);
+    }
+    let mut map = vec![None; r.items.len()];
+    let mut kept = Vec::with_capacity(r.items.len());
+    let mut skipped = Vec::new();
+    for (i, id) in r.items.iter().enumerate() {
+        let (n, right) = totals[i];
+        let reason = if n == 0 {
+            Some("no response")
+        } else if anchored.contains(id.as_str()) {
+            None
+        } else if right == 0 {
+            Some("every response wrong")
+        } else if right == n {
+            Some("every response right")
+        } else {
+            None
+        };
+        match reason {
+            Some(why) => skipped.push((id.clone(), why)),
+            None => {
+                map[i] = Some(kept.len() as u32);
+                kept.push(id.clone());
+            }
+        }
+    }
+    if !skipped.is_empty() {
+        r.cells.retain_mut(|c| match map[c.1 as usize] {
+            Some(j) => {
+                c.1 = j;
+                true
+            }
+            None => false,
+        });
+        r.items = kept;
+    }
+    skipped
+}
+
 /// Runs a calibration with a progress bar; maps "cannot calibrate" errors to item ids.
 pub fn run_calibration(
     data: &ResponseData,
@@ -184,6 +247,11 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     options.range = range;
     options.threads = args.threads;
     options.max_iterations = args.max_iterations;
+    options.standard_errors = match args.se {
+        SeArg::Auto => StandardErrors::Auto,
+        SeArg::Complete => StandardErrors::CompleteData,
+        SeArg::Crossprod => StandardErrors::CrossProduct,
+    };
     options.default_c_prior = CPrior::centred(args.c_prior, CPrior::DEFAULT_WEIGHT)
         .map_err(|e| anyhow::anyhow!("--c-prior: {e}"))?;
     if let (Some(db), Some(bank)) = (&args.db, &args.bank) {
@@ -197,13 +265,37 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     let Some(responses_path) = args.responses.clone() else {
         bail!("--responses FILE (or --db FILE --bank DIR) is required");
     };
-    let responses = input::read_responses_fast(&responses_path)?;
+    let mut responses = input::read_responses_fast(&responses_path)?;
+    let anchor_rows = match &args.anchors {
+        Some(path) => input::read_items(path, 1.0)?,
+        None => Vec::new(),
+    };
+    let anchor_ids: HashSet<&str> = anchor_rows.iter().map(|r| r.id.as_str()).collect();
+    let skipped = leave_out(&mut responses, &anchor_ids);
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {} item(s) left out, they cannot be estimated: {}",
+            skipped.len(),
+            skipped
+                .iter()
+                .take(20)
+                .map(|(id, why)| format!("{id} ({why})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if responses.items.is_empty() {
+        bail!(
+            "{}: no item can be calibrated (each has no response, or only right or only wrong answers)",
+            responses_path.display()
+        );
+    }
     let item_ids = responses.items.clone();
     let data = to_data(&responses_path, responses)?;
     if let Some(path) = &args.anchors {
-        let anchors = input::read_items(path, 1.0)?;
         let mut map: std::collections::HashMap<&str, jauge_irt::ItemParams> =
-            anchors.iter().map(|r| (r.id.as_str(), r.params)).collect();
+            anchor_rows.iter().map(|r| (r.id.as_str(), r.params)).collect();
         options.anchors = item_ids.iter().map(|id| map.remove(id.as_str())).collect();
         if options.anchors.iter().all(Option::is_none) {
             bail!(
@@ -258,7 +350,14 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
             "latent_sd": num(fit.latent_sd),
             "persons": data.n_persons(),
             "responses": data.n_responses(),
-            "standard_errors": "per-item complete-data Hessian at convergence",
+            "standard_errors": match fit.standard_errors {
+                StandardErrors::CrossProduct => "cross-product of the persons' scores",
+                _ => "per-item complete-data Hessian at convergence",
+            },
+            "skipped": skipped
+                .iter()
+                .map(|(id, why)| json!({"id": id, "reason": why}))
+                .collect::<Vec<_>>(),
         }))?;
     } else {
         let mut out = std::io::stdout().lock();
@@ -281,6 +380,17 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
             "log-likelihood {:.4}, log-posterior {:.4}, latent mean {:.4}, latent SD {:.4}",
             fit.loglik, fit.log_posterior, fit.latent_mean, fit.latent_sd
         )?;
+        if !skipped.is_empty() {
+            writeln!(
+                out,
+                "left out: {}",
+                skipped
+                    .iter()
+                    .map(|(id, why)| format!("{id} ({why})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
         writeln!(
             out,
             "{:<16} {:>8} {:>8} {:>8} {:>8} {:>8}",

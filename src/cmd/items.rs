@@ -1,18 +1,18 @@
 //! `jauge items analyse`: per-item statistics from recorded responses (proportion right,
 //! item-rest correlation, infit and outfit, exposure, Mantel–Haenszel DIF) with flags.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use jauge_irt::analysis::{self, AnalysisOptions, Basis, Group};
+use jauge_irt::analysis::{self, AnalysisOptions, Basis, Flag, Group};
 use jauge_irt::calibration::{CalibrationOptions, Model};
 use jauge_irt::{Grid, ItemParams};
 use serde_json::json;
 
-use crate::cmd::calibrate::{run_calibration, to_data};
+use crate::cmd::calibrate::{leave_out, run_calibration, to_data};
 use crate::cmd::{num, print_json};
 use crate::input;
 
@@ -101,8 +101,9 @@ fn analyse(args: AnalyseArgs) -> anyhow::Result<u8> {
     let responses = input::read_responses_fast(&args.responses)?;
     let item_ids = responses.items.clone();
     let person_ids = responses.persons.clone();
-    let data = to_data(&args.responses, responses)?;
-    let (items, mean, sd, source): (Vec<ItemParams>, f64, f64, &str) = match &args.items {
+    // Items without parameters (left out of the calibration) get no model-based statistics.
+    let mut unmodelled: Vec<(String, &'static str)> = Vec::new();
+    let (items, thetas, source): (Vec<ItemParams>, Vec<f64>, &str) = match &args.items {
         Some(path) => {
             let rows = input::read_items(path, 1.0)?;
             let map: HashMap<&str, ItemParams> = rows.iter().map(|r| (r.id.as_str(), r.params)).collect();
@@ -119,26 +120,58 @@ fn analyse(args: AnalyseArgs) -> anyhow::Result<u8> {
                     args.responses.display()
                 );
             }
-            let items = item_ids.iter().map(|id| map[id.as_str()]).collect();
-            (items, 0.0, 1.0, "items file")
+            let items: Vec<ItemParams> = item_ids.iter().map(|id| map[id.as_str()]).collect();
+            let data = to_data(&args.responses, responses.clone())?;
+            let grid = Grid::new(61, -4.0, 4.0, 0.0, 1.0)?;
+            let thetas = analysis::eap_thetas(&data, &items, &grid)
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
+            (items, thetas, "items file")
         }
         None => {
-            let fit = run_calibration(&data, &item_ids, &CalibrationOptions::new(Model::TwoPl))?;
-            let items = fit.items.iter().map(|it| it.params).collect();
-            (items, fit.latent_mean, fit.latent_sd, "2pl calibration")
+            // Calibrate a 2PL on the items that can be estimated; θ̂ from those items only.
+            let mut reduced = responses.clone();
+            unmodelled = leave_out(&mut reduced, &HashSet::new());
+            if reduced.items.is_empty() {
+                bail!(
+                    "{}: no item can be calibrated (each has no response, or only right or only wrong answers); give --items",
+                    args.responses.display()
+                );
+            }
+            let kept_ids = reduced.items.clone();
+            let reduced_data = to_data(&args.responses, reduced)?;
+            let fit = run_calibration(&reduced_data, &kept_ids, &CalibrationOptions::new(Model::TwoPl))?;
+            let fitted: Vec<ItemParams> = fit.items.iter().map(|it| it.params).collect();
+            let grid = Grid::new(61, -4.0, 4.0, fit.latent_mean, fit.latent_sd)?;
+            let thetas = analysis::eap_thetas(&reduced_data, &fitted, &grid)
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
+            let map: HashMap<&str, ItemParams> = kept_ids.iter().map(String::as_str).zip(fitted).collect();
+            // A placeholder for the items left out; their model statistics are dropped below.
+            let placeholder = ItemParams::rasch(0.0)?;
+            let items = item_ids
+                .iter()
+                .map(|id| map.get(id.as_str()).copied().unwrap_or(placeholder))
+                .collect();
+            (items, thetas, "2pl calibration")
         }
     };
-    let grid = Grid::new(61, -4.0, 4.0, mean, sd)?;
-    let thetas: Vec<f64> = analysis::eap_thetas(&data, &items, &grid)
-        .into_iter()
-        .map(|(t, _)| t)
-        .collect();
+    let data = to_data(&args.responses, responses)?;
     let groups = match (&args.group, &args.reference) {
         (Some(g), Some(r)) => Some(read_groups(g, r, &person_ids)?),
         _ => None,
     };
     let options = AnalysisOptions::default();
-    let result = analysis::analyse(&data, &items, &thetas, groups.as_deref(), &options);
+    let mut result = analysis::analyse(&data, &items, &thetas, groups.as_deref(), &options);
+    let unmodelled_ids: HashSet<&str> = unmodelled.iter().map(|(id, _)| id.as_str()).collect();
+    for (it, id) in result.items.iter_mut().zip(&item_ids) {
+        if unmodelled_ids.contains(id.as_str()) {
+            it.mean_squares = None;
+            it.flags.retain(|f| !matches!(f, Flag::Infit | Flag::Outfit));
+        }
+    }
     let flagged = result.items.iter().filter(|i| !i.flags.is_empty()).count();
     let (rest_basis, matching) = match result.basis {
         Basis::RawScore => ("rest_score", "total_score"),
@@ -182,6 +215,10 @@ fn analyse(args: AnalyseArgs) -> anyhow::Result<u8> {
                 "dif_class": "C",
             },
             "flagged": flagged,
+            "unmodelled": unmodelled
+                .iter()
+                .map(|(id, why)| json!({"id": id, "reason": why}))
+                .collect::<Vec<_>>(),
             "items": items,
         }))?;
     } else {

@@ -6,7 +6,8 @@
 
 use jauge_irt::ItemParams;
 use jauge_irt::calibration::{
-    CPrior, Calibration, CalibrationError, CalibrationOptions, Model, Response, ResponseData, calibrate,
+    CPrior, Calibration, CalibrationError, CalibrationOptions, Model, Response, ResponseData, StandardErrors,
+    calibrate,
 };
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -180,6 +181,24 @@ fn rmse(got: impl Iterator<Item = f64>, want: impl Iterator<Item = f64>) -> f64 
     (s / n).sqrt()
 }
 
+/// RMS over items of (estimate − truth) / SE for a and b: about 1 when the SEs are right.
+fn rms_z(f: &Calibration, truth: &[ItemParams]) -> (f64, f64) {
+    let n = truth.len() as f64;
+    let z = |get: &dyn Fn(&jauge_irt::calibration::CalibratedItem, &ItemParams) -> f64| {
+        (f.items
+            .iter()
+            .zip(truth)
+            .map(|(e, t)| get(e, t).powi(2))
+            .sum::<f64>()
+            / n)
+            .sqrt()
+    };
+    (
+        z(&|e, t| (e.params.a() - t.a()) / e.se_a.unwrap()),
+        z(&|e, t| (e.params.b() - t.b()) / e.se_b.unwrap()),
+    )
+}
+
 fn rmse_ab(f: &Calibration, truth: &[ItemParams]) -> (f64, f64) {
     (
         rmse(f.items.iter().map(|i| i.params.a()), truth.iter().map(|t| t.a())),
@@ -190,7 +209,8 @@ fn rmse_ab(f: &Calibration, truth: &[ItemParams]) -> (f64, f64) {
 /// 2PL, complete data, 20 items (a ~ lognormal(0, 0.25), b ~ N(0, 1) cut to ±2.5), two sizes.
 /// Achieved: 1,000 persons RMSE a 0.096, b 0.162 (mean reported SE of b 0.130); 5,000 persons
 /// RMSE a 0.046, b 0.065 (mean SE of b 0.055): the error shrinks as 1/√N, and the difficulties of
-/// the flattest extreme items dominate the RMSE of b.
+/// the flattest extreme items dominate the RMSE of b. RMS of (estimate − truth) / SE: 1.01 (a),
+/// 1.05 (b) at 1,000 persons, 1.07 and 0.99 at 5,000.
 #[test]
 fn recovers_2pl_complete_two_sizes() {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
@@ -204,6 +224,9 @@ fn recovers_2pl_complete_two_sizes() {
             f.iterations
         );
         assert!(ra < max_a && rb < max_b, "N = {persons}: RMSE a {ra}, b {rb}");
+        assert_eq!(f.standard_errors, StandardErrors::CompleteData);
+        let (za, zb) = rms_z(&f, &items);
+        eprintln!("2PL complete {persons}: RMS (est − true)/SE: a {za:.3}, b {zb:.3}");
         // The reported SEs are of the size of the actual errors.
         let mean_se_b: f64 = f.items.iter().map(|i| i.se_b.unwrap()).sum::<f64>() / 20.0;
         assert!(
@@ -216,7 +239,9 @@ fn recovers_2pl_complete_two_sizes() {
 /// 2PL, sparse adaptive-like design: 60 items, each person answers 15 chosen near a running
 /// estimate (a quarter of the bank). Achieved: 4,000 persons RMSE a 0.173, b 0.082; 16,000
 /// persons RMSE a 0.089, b 0.053. Slopes are harder to recover than in complete data because each
-/// item is answered by persons of similar ability.
+/// item is answered by persons of similar ability. The cross-product SEs are checked by the RMS
+/// of (estimate − truth) / SE, achieved 0.77 (a) and 1.11 (b) at 4,000 persons, 0.94 and 0.97
+/// at 16,000 (the complete-data Hessian gave 1.42 for a in a similar design: SEs too small).
 #[test]
 fn recovers_2pl_sparse_adaptive_two_sizes() {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
@@ -231,6 +256,15 @@ fn recovers_2pl_sparse_adaptive_two_sizes() {
             f.iterations
         );
         assert!(ra < max_a && rb < max_b, "N = {persons}: RMSE a {ra}, b {rb}");
+        // Sparse data: the SEs come from the cross-product of the persons' scores, and the
+        // standardised errors have an RMS near 1.
+        assert_eq!(f.standard_errors, StandardErrors::CrossProduct);
+        let (za, zb) = rms_z(&f, &items);
+        eprintln!("2PL adaptive {persons}: RMS (est − true)/SE: a {za:.3}, b {zb:.3}");
+        assert!(
+            (0.7..1.3).contains(&za) && (0.7..1.3).contains(&zb),
+            "z a {za}, z b {zb}"
+        );
     }
 }
 
@@ -406,4 +440,21 @@ fn invalid_options_are_errors() {
         calibrate(&data, &o),
         Err(CalibrationError::InvalidOption(_))
     ));
+}
+
+/// SQUAREM changes the path, not the answer: plain EM reaches the same estimates.
+#[test]
+fn acceleration_does_not_change_the_estimates() {
+    let data = patterns(LSAT7);
+    let fast = fit(&data, Model::TwoPl);
+    let mut o = CalibrationOptions::new(Model::TwoPl);
+    o.accelerate = false;
+    let plain = calibrate(&data, &o).unwrap();
+    assert!(plain.converged);
+    assert!(fast.iterations < plain.iterations);
+    for (f, p) in fast.items.iter().zip(&plain.items) {
+        assert!((f.params.a() - p.params.a()).abs() < 2e-3);
+        assert!((f.params.b() - p.params.b()).abs() < 2e-3);
+    }
+    assert!((fast.loglik - plain.loglik).abs() < 1e-3);
 }

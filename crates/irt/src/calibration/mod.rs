@@ -3,9 +3,9 @@
 //! The latent ability is integrated out on a quadrature grid of equally spaced nodes whose weights
 //! are the latent density at the nodes renormalised to sum to 1 (the product's rule, `SCORING.md`).
 //! Each EM cycle computes, for every distinct response pattern, the posterior of θ on the nodes
-//! (E-step, [`estep`]), accumulates the expected numbers of responses n̄_ik and right answers r̄_ik
+//! (E-step, module `estep`), accumulates the expected numbers of responses n̄_ik and right answers r̄_ik
 //! for every item i and node k, and then maximises each item's expected complete-data
-//! log-posterior separately (M-step, [`mstep`]).
+//! log-posterior separately (M-step, module `mstep`).
 //!
 //! Models and identification (`CONTRACTS.md`):
 //! - [`Model::Rasch`] (1PL): slopes fixed at 1, the latent mean fixed at 0 and the latent SD
@@ -20,9 +20,10 @@
 //! EM step, as in Mislevy 1984 and BILOG-MG's updating of the latent distribution), so the other
 //! items land on the anchors' scale.
 //!
-//! Standard errors: from the exact Hessian of each item's expected complete-data log-posterior at
-//! convergence (the "per-item complete-data information"). It ignores the information lost to the
-//! unknown θ shared across items, so it is somewhat optimistic when persons answer few items.
+//! Standard errors ([`StandardErrors`]): per item, from the exact Hessian of the item's expected
+//! complete-data log-posterior at convergence when every person answered every item, and from the
+//! cross-product of the persons' scores otherwise (the complete-data information ignores the
+//! information lost to the unknown θ, which matters when persons answer few items).
 //!
 //! The data are sparse ([`ResponseData`]): each person answered any subset of the items.
 //!
@@ -49,8 +50,8 @@ mod mstep;
 
 pub use data::{Response, ResponseData};
 
-use crate::{Grid, ItemParams, logistic};
-use estep::{EStep, PROB_FLOOR, padded};
+use crate::{Grid, ItemParams, log_logistic, logistic};
+use estep::{EStep, LOG_PROB_FLOOR, Tables, padded};
 use mstep::{Free, ItemCounts, Working};
 
 /// Why a calibration cannot run.
@@ -260,11 +261,32 @@ pub struct CalibrationOptions {
     pub anchors: Vec<Option<ItemParams>>,
     /// Worker threads for the E-step (0: all available cores). Results do not depend on it.
     pub threads: usize,
+    /// Accelerate EM by SQUAREM (Varadhan & Roland 2008) (default true).
+    pub accelerate: bool,
+    /// How the standard errors are computed (default [`StandardErrors::Auto`]).
+    pub standard_errors: StandardErrors,
+}
+
+/// The information matrix the standard errors come from (per item, inverted per item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StandardErrors {
+    /// [`StandardErrors::CompleteData`] when every person answered every item (where it is
+    /// accurate and costs nothing), [`StandardErrors::CrossProduct`] otherwise.
+    #[default]
+    Auto,
+    /// The exact Hessian of the item's expected complete-data log-posterior at convergence: no
+    /// extra pass over the data, but it ignores the information lost to the unknown θ, so it is
+    /// optimistic when persons answer few items.
+    CompleteData,
+    /// The cross-product of the persons' scores Σ_p s_p s_pᵀ, s_p = Σ_k π_p(θ_k) ∂ ln P(u_pi | θ_k)
+    /// (the empirical observed information of the marginal likelihood, as mirt's
+    /// "crossprod"), plus the prior's curvature: one more pass over the data.
+    CrossProduct,
 }
 
 impl CalibrationOptions {
     /// The defaults for `model`: 61 nodes on [−6, 6], tolerances 1e−4 (parameters) and 1e−7
-    /// (relative log-posterior), 500 cycles, c prior Beta(5, 17) (mode 0.2), all cores.
+    /// (relative log-posterior), 500 cycles, c prior Beta(5, 17) (mode 0.2), all cores, SQUAREM.
     pub fn new(model: Model) -> Self {
         Self {
             model,
@@ -280,6 +302,8 @@ impl CalibrationOptions {
             },
             anchors: Vec::new(),
             threads: 0,
+            accelerate: true,
+            standard_errors: StandardErrors::Auto,
         }
     }
 }
@@ -333,6 +357,9 @@ pub struct Calibration {
     pub latent_sd: f64,
     /// The quadrature grid with the final latent distribution (for EAP scoring of the persons).
     pub grid: Grid,
+    /// How the standard errors were computed (never [`StandardErrors::Auto`]; the common slope
+    /// always uses [`StandardErrors::CompleteData`]).
+    pub standard_errors: StandardErrors,
 }
 
 /// Calibrates the items of `data`; see [`calibrate_with_progress`].
@@ -411,7 +438,7 @@ pub fn calibrate_with_progress(
     let estimate_sd = has_anchors || o.model == Model::Rasch;
 
     // Starting values from the proportions right.
-    let mut work: Vec<Working> = (0..n)
+    let work: Vec<Working> = (0..n)
         .map(|i| {
             let (m, r) = totals[i];
             let c = c_prior(i).mode();
@@ -424,156 +451,118 @@ pub fn calibrate_with_progress(
             }
         })
         .collect();
-    let mut common_a = 1.0;
-    let (mut mean, mut sd) = (0.0, 1.0);
-
+    let start = State {
+        work,
+        common_a: 1.0,
+        mean: 0.0,
+        sd: 1.0,
+    };
     let threads = if o.threads == 0 {
         std::thread::available_parallelism().map_or(1, |t| t.get())
     } else {
         o.threads
     };
-    let mut estep = EStep::new(data, k, threads);
     let kp = padded(k);
-    let mut rows = vec![1.0; 2 * n * kp];
-    let mut grid = Grid::new(k, o.range.0, o.range.1, mean, sd)?;
-    let mut weights: Vec<f64> = Vec::with_capacity(k);
-    let mut prev_lp: Option<f64> = None;
-    let mut change = f64::INFINITY;
-    let mut iterations = 0;
-    let mut converged = false;
-    let mut n_buf = vec![0.0; n * k];
-
-    let log_prior_sum = |work: &[Working]| -> f64 {
-        (0..n)
-            .filter(|&i| anchor(i).is_none())
-            .map(|i| c_prior(i).log_density(work[i].c))
-            .sum()
+    let mut m = Machine {
+        data,
+        o,
+        n,
+        k,
+        kp,
+        anchors: (0..n).map(anchor).collect(),
+        priors: (0..n).map(c_prior).collect(),
+        estep: EStep::new(data, &totals, k, threads),
+        tables: Tables::new(n, kp),
+        n_buf: vec![0.0; n * k],
+        base: Grid::new(k, o.range.0, o.range.1, 0.0, 1.0)?,
+        estimate_mean,
+        estimate_sd,
     };
 
-    let lp = loop {
-        // Rows P(u | θ_k) at the current parameters.
-        let nodes = grid.nodes();
-        for i in 0..n {
-            let (q_row, p_row) = rows[2 * i * kp..2 * (i + 1) * kp].split_at_mut(kp);
-            match anchor(i) {
-                Some(item) => {
-                    for (j, &t) in nodes.iter().enumerate() {
-                        p_row[j] = item.prob(t).max(PROB_FLOOR);
-                        q_row[j] = item.prob_wrong(t).max(PROB_FLOOR);
-                    }
-                }
-                None => {
-                    let w = work[i];
-                    for (j, &t) in nodes.iter().enumerate() {
-                        let z = w.a * t + w.delta;
-                        p_row[j] = (w.c + (1.0 - w.c) * logistic(z)).max(PROB_FLOOR);
-                        q_row[j] = ((1.0 - w.c) * logistic(-z)).max(PROB_FLOOR);
-                    }
-                }
-            }
-        }
-        weights.clear();
-        weights.extend(grid.log_weights().iter().map(|l| l.exp()));
-        weights.resize(kp, 0.0);
-        estep.run(data, &rows, &weights);
-        let lp = estep.total.loglik + log_prior_sum(&work);
-        if let Some(prev) = prev_lp
-            && change < o.param_tolerance
-            && (lp - prev).abs() <= o.loglik_tolerance * (1.0 + lp.abs())
-        {
-            converged = true;
-            break lp;
-        }
+    // EM, accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3) when asked: two EM steps
+    // x1 = F(x0), x2 = F(x1) give r = x1 − x0 and v = x2 − 2x1 + x0; the extrapolation
+    // x′ = x0 + 2αr + α²v with α = ‖r‖/‖v‖ (at least 1, at most a bound that grows while it is
+    // reached) is kept when it does not lower the log-posterior, otherwise x2 is. Convergence is
+    // always judged on a plain EM step.
+    let mut x = start;
+    let mut lp_x = m.e_step(&x)?;
+    let mut iterations = 0;
+    let mut converged = false;
+    let mut step_max = 1.0f64;
+    loop {
         if iterations >= o.max_iterations {
-            break lp;
+            break;
         }
-
-        // M-step.
-        let counts = &estep.total;
-        for i in 0..n {
-            counts.item_n(i, &mut n_buf[i * k..(i + 1) * k]);
-        }
-        let item_counts = |i: usize| ItemCounts {
-            nodes: grid.nodes(),
-            right: counts.item_r(i),
-            n: &n_buf[i * k..(i + 1) * k],
-        };
-        let before: Vec<(f64, f64, f64)> = work.iter().map(|w| (w.a, -w.delta / w.a, w.c)).collect();
-        match o.model {
-            Model::CommonSlope => {
-                let free: Vec<usize> = (0..n).filter(|&i| anchor(i).is_none()).collect();
-                let cnts: Vec<ItemCounts> = free.iter().map(|&i| item_counts(i)).collect();
-                let mut deltas: Vec<f64> = free.iter().map(|&i| work[i].delta).collect();
-                common_a = mstep::maximise_common_slope(&cnts, common_a, &mut deltas);
-                for (&i, d) in free.iter().zip(deltas) {
-                    work[i] = Working {
-                        a: common_a,
-                        delta: d,
-                        c: 0.0,
-                    };
-                }
-            }
-            _ => {
-                for i in (0..n).filter(|&i| anchor(i).is_none()) {
-                    let prior = c_prior(i);
-                    let free = Free {
-                        a: o.model != Model::Rasch,
-                        c: matches!(prior, CPrior::Beta { .. }),
-                    };
-                    work[i] = mstep::maximise(&item_counts(i), work[i], free, &prior);
-                }
-            }
-        }
-        change = work
-            .iter()
-            .zip(&before)
-            .map(|(w, &(a, b, c))| {
-                (w.a - a)
-                    .abs()
-                    .max((-w.delta / w.a - b).abs())
-                    .max((w.c - c).abs())
-            })
-            .fold(0.0, f64::max);
-
-        // The latent distribution's update from the expected counts at the nodes.
-        if estimate_mean || estimate_sd {
-            let lat = counts.latent();
-            let total: f64 = lat.iter().sum();
-            if total > 0.0 {
-                let nodes = grid.nodes();
-                let new_mean = if estimate_mean {
-                    lat.iter().zip(nodes).map(|(w, t)| w * t).sum::<f64>() / total
-                } else {
-                    mean
-                };
-                let new_sd = if estimate_sd {
-                    let v = lat
-                        .iter()
-                        .zip(nodes)
-                        .map(|(w, t)| w * (t - new_mean) * (t - new_mean))
-                        .sum::<f64>()
-                        / total;
-                    v.sqrt().clamp(0.05, 0.5 * (o.range.1 - o.range.0))
-                } else {
-                    sd
-                };
-                change = change.max((new_mean - mean).abs()).max((new_sd - sd).abs());
-                mean = new_mean;
-                sd = new_sd;
-                grid = grid.with_prior(mean, sd)?;
-            }
-        }
+        let x1 = m.m_step(&x)?;
         iterations += 1;
-        prev_lp = Some(lp);
+        let change = m.change(&x, &x1);
         progress(&Progress {
             iteration: iterations,
             max_iterations: o.max_iterations,
-            loglik: estep.total.loglik,
+            loglik: m.estep.total.loglik,
             max_change: change,
         });
-    };
+        let lp1 = m.e_step(&x1)?;
+        let small = (lp1 - lp_x).abs() <= o.loglik_tolerance * (1.0 + lp1.abs());
+        let done = change < o.param_tolerance && small;
+        let (x0, lp0) = (std::mem::replace(&mut x, x1), lp_x);
+        lp_x = lp1;
+        if done {
+            converged = true;
+            break;
+        }
+        if !o.accelerate || iterations >= o.max_iterations {
+            continue;
+        }
+        let x2 = m.m_step(&x)?;
+        iterations += 1;
+        let (v0, v1, v2) = (m.vector_of(&x0), m.vector_of(&x), m.vector_of(&x2));
+        let r: Vec<f64> = v1.iter().zip(&v0).map(|(a, b)| a - b).collect();
+        let v: Vec<f64> = v2
+            .iter()
+            .zip(&v1)
+            .zip(&v0)
+            .map(|((c, b), a)| c - 2.0 * b + a)
+            .collect();
+        let rr: f64 = r.iter().map(|x| x * x).sum();
+        let vv: f64 = v.iter().map(|x| x * x).sum();
+        let alpha = if vv > 0.0 {
+            (rr / vv).sqrt().clamp(1.0, step_max)
+        } else {
+            1.0
+        };
+        if alpha >= step_max {
+            step_max *= 4.0;
+        }
+        let xp_vec: Vec<f64> = v0
+            .iter()
+            .zip(&r)
+            .zip(&v)
+            .map(|((x0, r), v)| x0 + 2.0 * alpha * r + alpha * alpha * v)
+            .collect();
+        let xp = m.state_of(&xp_vec, &x0);
+        let lpp = m.e_step(&xp)?;
+        if lpp.is_finite() && lpp >= lp1.min(lp0) {
+            x = xp;
+            lp_x = lpp;
+        } else {
+            step_max = (step_max / 4.0).max(1.0);
+            lp_x = m.e_step(&x2)?;
+            x = x2;
+        }
+    }
+    let lp = lp_x;
+    let State {
+        work,
+        common_a,
+        mean,
+        sd,
+    } = x;
+    let grid = m.grid(mean, sd)?;
+    let estep = &m.estep;
+    let mut n_buf = std::mem::take(&mut m.n_buf);
 
-    // Standard errors from the final E-step's counts.
+    // Standard errors from the final E-step's counts (at the returned parameters).
     let counts = &estep.total;
     for i in 0..n {
         counts.item_n(i, &mut n_buf[i * k..(i + 1) * k]);
@@ -598,6 +587,20 @@ pub fn calibrate_with_progress(
     } else {
         None
     };
+    let se_method = match o.standard_errors {
+        StandardErrors::Auto => {
+            let complete = (0..data.n_patterns()).all(|q| data.pattern_cells(q).len() == n);
+            if complete || o.model == Model::CommonSlope {
+                StandardErrors::CompleteData
+            } else {
+                StandardErrors::CrossProduct
+            }
+        }
+        StandardErrors::CrossProduct if o.model == Model::CommonSlope => StandardErrors::CompleteData,
+        other => other,
+    };
+    let cross = (se_method == StandardErrors::CrossProduct)
+        .then(|| cross_product_information(data, &grid, &m.anchors, &work));
     for i in 0..n {
         if let Some(item) = anchor(i) {
             items.push(CalibratedItem {
@@ -632,7 +635,11 @@ pub fn calibrate_with_progress(
                     a: model != Model::Rasch,
                     c: matches!(prior, CPrior::Beta { .. }),
                 };
-                match mstep::covariance(&item_counts(i), w, free, &prior) {
+                let cov = match &cross {
+                    Some(info) => mstep::covariance_from_information(&info[i], w, free, &prior),
+                    None => mstep::covariance(&item_counts(i), w, free, &prior),
+                };
+                match cov {
                     Some(cov) if free.a => (
                         finite_sqrt(cov[0][0]),
                         b_se(cov[0][0], cov[1][1], cov[0][1]),
@@ -660,8 +667,281 @@ pub fn calibrate_with_progress(
         latent_mean: mean,
         latent_sd: sd,
         grid,
+        standard_errors: se_method,
     })
 }
+
+/// The parameters EM iterates on.
+#[derive(Debug, Clone)]
+struct State {
+    work: Vec<Working>,
+    common_a: f64,
+    mean: f64,
+    sd: f64,
+}
+
+/// Everything an EM step needs besides the parameters.
+struct Machine<'a> {
+    data: &'a ResponseData,
+    o: &'a CalibrationOptions,
+    n: usize,
+    k: usize,
+    kp: usize,
+    anchors: Vec<Option<ItemParams>>,
+    priors: Vec<CPrior>,
+    estep: EStep,
+    tables: Tables,
+    n_buf: Vec<f64>,
+    base: Grid,
+    estimate_mean: bool,
+    estimate_sd: bool,
+}
+
+impl Machine<'_> {
+    fn grid(&self, mean: f64, sd: f64) -> Result<Grid, CalibrationError> {
+        Ok(self.base.with_prior(mean, sd)?)
+    }
+
+    /// The E-step at `s`; returns the log-posterior (log-likelihood + log priors of c).
+    fn e_step(&mut self, s: &State) -> Result<f64, CalibrationError> {
+        let grid = self.grid(s.mean, s.sd)?;
+        let (k, kp) = (self.k, self.kp);
+        let nodes = grid.nodes();
+        let t = &mut self.tables;
+        for (j, (b, &lw)) in t.log_base.iter_mut().zip(grid.log_weights()).enumerate() {
+            *b = lw;
+            t.weights[j] = lw.exp();
+        }
+        for i in 0..self.n {
+            let (q_row, p_row) = t.rows[2 * i * kp..2 * (i + 1) * kp].split_at_mut(kp);
+            let odds = &mut t.log_odds[i * kp..(i + 1) * kp];
+            for (j, &theta) in nodes.iter().enumerate() {
+                // ln P and ln Q, floored like the linear rows.
+                let (lp, lq) = match self.anchors[i] {
+                    Some(item) => (item.log_prob(theta, true), item.log_prob(theta, false)),
+                    None => {
+                        let w = s.work[i];
+                        let z = w.a * theta + w.delta;
+                        if w.c > 0.0 {
+                            (
+                                (w.c + (1.0 - w.c) * logistic(z)).ln(),
+                                (1.0 - w.c).ln() + log_logistic(-z),
+                            )
+                        } else {
+                            (log_logistic(z), log_logistic(-z))
+                        }
+                    }
+                };
+                let (lp, lq) = (lp.max(LOG_PROB_FLOOR), lq.max(LOG_PROB_FLOOR));
+                p_row[j] = lp.exp();
+                q_row[j] = lq.exp();
+                odds[j] = lp - lq;
+                t.log_base[j] += lq;
+            }
+        }
+        debug_assert_eq!(nodes.len(), k);
+        self.estep.run(self.data, &self.tables);
+        let prior: f64 = (0..self.n)
+            .filter(|&i| self.anchors[i].is_none())
+            .map(|i| self.priors[i].log_density(s.work[i].c))
+            .sum();
+        Ok(self.estep.total.loglik + prior)
+    }
+
+    /// The M-step from the counts of the last E-step (which must have been run at `s`).
+    fn m_step(&mut self, s: &State) -> Result<State, CalibrationError> {
+        let (n, k) = (self.n, self.k);
+        let grid = self.grid(s.mean, s.sd)?;
+        let counts = &self.estep.total;
+        for i in 0..n {
+            counts.item_n(i, &mut self.n_buf[i * k..(i + 1) * k]);
+        }
+        let n_buf = &self.n_buf;
+        let item_counts = |i: usize| ItemCounts {
+            nodes: grid.nodes(),
+            right: counts.item_r(i),
+            n: &n_buf[i * k..(i + 1) * k],
+        };
+        let mut next = s.clone();
+        let free_items: Vec<usize> = (0..n).filter(|&i| self.anchors[i].is_none()).collect();
+        match self.o.model {
+            Model::CommonSlope => {
+                let cnts: Vec<ItemCounts> = free_items.iter().map(|&i| item_counts(i)).collect();
+                let mut deltas: Vec<f64> = free_items.iter().map(|&i| s.work[i].delta).collect();
+                next.common_a = mstep::maximise_common_slope(&cnts, s.common_a, &mut deltas);
+                for (&i, d) in free_items.iter().zip(deltas) {
+                    next.work[i] = Working {
+                        a: next.common_a,
+                        delta: d,
+                        c: 0.0,
+                    };
+                }
+            }
+            model => {
+                for &i in &free_items {
+                    let prior = self.priors[i];
+                    let free = Free {
+                        a: model != Model::Rasch,
+                        c: matches!(prior, CPrior::Beta { .. }),
+                    };
+                    next.work[i] = mstep::maximise(&item_counts(i), s.work[i], free, &prior);
+                }
+            }
+        }
+        // The latent distribution's update from the expected counts at the nodes.
+        if self.estimate_mean || self.estimate_sd {
+            let lat = counts.latent();
+            let total: f64 = lat.iter().sum();
+            if total > 0.0 {
+                let nodes = grid.nodes();
+                if self.estimate_mean {
+                    next.mean = lat.iter().zip(nodes).map(|(w, t)| w * t).sum::<f64>() / total;
+                }
+                if self.estimate_sd {
+                    let v = lat
+                        .iter()
+                        .zip(nodes)
+                        .map(|(w, t)| w * (t - next.mean) * (t - next.mean))
+                        .sum::<f64>()
+                        / total;
+                    next.sd = v.sqrt().clamp(SD_MIN, self.sd_max());
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    fn sd_max(&self) -> f64 {
+        0.5 * (self.o.range.1 - self.o.range.0)
+    }
+
+    /// The largest change in a, b, c, latent mean and SD between two states.
+    fn change(&self, x: &State, y: &State) -> f64 {
+        x.work
+            .iter()
+            .zip(&y.work)
+            .map(|(u, w)| {
+                (w.a - u.a)
+                    .abs()
+                    .max((-w.delta / w.a + u.delta / u.a).abs())
+                    .max((w.c - u.c).abs())
+            })
+            .fold(0.0, f64::max)
+            .max((x.mean - y.mean).abs())
+            .max((x.sd - y.sd).abs())
+    }
+
+    fn vector_of(&self, s: &State) -> Vec<f64> {
+        let mut v = Vec::with_capacity(3 * self.n + 3);
+        for w in &s.work {
+            v.extend([w.a, w.delta, w.c]);
+        }
+        v.extend([s.common_a, s.mean, s.sd]);
+        v
+    }
+
+    /// The state of an extrapolated vector, pulled back into the parameters' domain; fixed
+    /// parameters are taken from `template`.
+    fn state_of(&self, v: &[f64], template: &State) -> State {
+        let mut s = template.clone();
+        for (i, w) in s.work.iter_mut().enumerate() {
+            if self.anchors[i].is_some() {
+                continue;
+            }
+            let (a, delta, c) = (v[3 * i], v[3 * i + 1], v[3 * i + 2]);
+            w.a = a.clamp(mstep::A_MIN, mstep::A_MAX);
+            w.delta = delta.clamp(-mstep::DELTA_MAX, mstep::DELTA_MAX);
+            if matches!(self.priors[i], CPrior::Beta { .. }) {
+                w.c = c.clamp(mstep::C_MIN, mstep::C_MAX);
+            }
+        }
+        let m = 3 * self.n;
+        s.common_a = v[m].clamp(mstep::A_MIN, mstep::A_MAX);
+        let (lo, hi) = self.o.range;
+        s.mean = v[m + 1].clamp(lo, hi);
+        s.sd = v[m + 2].clamp(SD_MIN, self.sd_max());
+        s
+    }
+}
+
+/// Σ_p f_p s_pi s_piᵀ per item, s_pi = the posterior expectation of ∂ ln P(u_pi | θ)/∂(a, δ, c)
+/// (see [`StandardErrors::CrossProduct`]). Anchors get zeros.
+fn cross_product_information(
+    data: &ResponseData,
+    grid: &Grid,
+    anchors: &[Option<ItemParams>],
+    work: &[Working],
+) -> Vec<[[f64; 3]; 3]> {
+    let n = work.len();
+    let nodes = grid.nodes();
+    let k = nodes.len();
+    // ln P(u | θ_k) for every item, and the per-node scores of the free items.
+    let mut log_rows = vec![0.0; 2 * n * k];
+    let mut scores = vec![[0.0; 3]; 2 * n * k];
+    for i in 0..n {
+        for (j, &t) in nodes.iter().enumerate() {
+            let (lp, lq) = match anchors[i] {
+                Some(item) => (item.log_prob(t, true), item.log_prob(t, false)),
+                None => {
+                    let w = work[i];
+                    let z = w.a * t + w.delta;
+                    let l = logistic(z);
+                    let p = (w.c + (1.0 - w.c) * l).max(1e-300);
+                    for (u, e) in [(0, -p), (1, 1.0 - p)] {
+                        // ∂ℓ/∂δ = (u − P) L / P, ∂ℓ/∂a = θ ∂ℓ/∂δ, ∂ℓ/∂c = (u − P) / (P (1 − c)).
+                        let d = e * l / p;
+                        scores[(2 * i + u) * k + j] = [d * t, d, e / (p * (1.0 - w.c))];
+                    }
+                    (p.ln(), (1.0 - w.c).ln() + log_logistic(-z))
+                }
+            };
+            log_rows[(2 * i + 1) * k + j] = lp.max(estep::LOG_PROB_FLOOR);
+            log_rows[2 * i * k + j] = lq.max(estep::LOG_PROB_FLOOR);
+        }
+    }
+    let mut info = vec![[[0.0; 3]; 3]; n];
+    let mut lp = vec![0.0; k];
+    for q in 0..data.n_patterns() {
+        let cells = data.pattern_cells(q);
+        if cells.is_empty() {
+            continue;
+        }
+        lp.copy_from_slice(grid.log_weights());
+        for &cell in cells {
+            let row = &log_rows[cell as usize * k..(cell as usize + 1) * k];
+            lp.iter_mut().zip(row).for_each(|(a, b)| *a += b);
+        }
+        let m = lp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        lp.iter_mut().for_each(|x| *x = (*x - m).exp());
+        let total: f64 = lp.iter().sum();
+        if !(total > 0.0 && total.is_finite()) {
+            continue;
+        }
+        let f = data.pattern_count(q);
+        for &cell in cells {
+            let i = (cell >> 1) as usize;
+            if anchors[i].is_some() {
+                continue;
+            }
+            let mut sc = [0.0; 3];
+            for (w, g) in lp.iter().zip(&scores[cell as usize * k..(cell as usize + 1) * k]) {
+                for (s, x) in sc.iter_mut().zip(g) {
+                    *s += w * x;
+                }
+            }
+            sc.iter_mut().for_each(|s| *s /= total);
+            for r in 0..3 {
+                for c in 0..3 {
+                    info[i][r][c] += f * sc[r] * sc[c];
+                }
+            }
+        }
+    }
+    info
+}
+
+/// The smallest latent SD an estimate may take.
+const SD_MIN: f64 = 0.05;
 
 fn finite_sqrt(v: f64) -> Option<f64> {
     (v >= 0.0 && v.is_finite()).then(|| v.sqrt())

@@ -268,6 +268,28 @@ pub(crate) fn covariance(cnt: &ItemCounts, w: Working, free: Free, prior: &CPrio
     invert_spd(&hess)
 }
 
+/// Covariance of the free parameters from a given information matrix over (a, δ, c) (e.g. the
+/// cross-product of the persons' scores), with the c prior's curvature added.
+#[allow(clippy::needless_range_loop)]
+pub(crate) fn covariance_from_information(
+    info: &[[f64; 3]; 3],
+    w: Working,
+    free: Free,
+    prior: &CPrior,
+) -> Option<Vec<Vec<f64>>> {
+    let idx = free_indices(free);
+    let mut h: Vec<Vec<f64>> = idx
+        .iter()
+        .map(|&i| idx.iter().map(|&j| info[i][j]).collect())
+        .collect();
+    if let (CPrior::Beta { alpha, beta }, true) = (*prior, free.c) {
+        let last = idx.len() - 1;
+        let c = w.c;
+        h[last][last] += (alpha - 1.0) / (c * c) + (beta - 1.0) / ((1.0 - c) * (1.0 - c));
+    }
+    invert_spd(&h)
+}
+
 /// The common-slope (one a for every free item) M-step: alternate one Fisher-scoring step on
 /// every δ_i with one on the common a, a few rounds. Returns the new (a, δ_i).
 pub(crate) fn maximise_common_slope(items: &[ItemCounts], a: f64, deltas: &mut [f64]) -> f64 {
