@@ -306,3 +306,42 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("bank validate"), "{err}");
 }
+
+#[test]
+fn exposure_params_estimators_and_the_text_table() {
+    // k = 0 sets an item aside whenever it is selected: the level-1 items of tube alpha never show
+    let path = tmp("k.csv");
+    std::fs::write(
+        &path,
+        "id,k\nalpha-1-1,0\nalpha-1-2,0\nalpha-1-3,0\nbeta-2-1,0.5\n",
+    )
+    .unwrap();
+    let p = path.to_string_lossy().into_owned();
+    let (j, out) = run("k", &["--examinees", "40", "--exposure-params", &p]);
+    assert_eq!(j["examinees"], 40);
+    assert!(!out.contains("alpha-1-"), "{out}");
+    let (_, free) = run("k-free", &["--examinees", "40"]);
+    assert!(free.contains("alpha-1-"));
+    // an unknown item id in the file: exit 2, file and line named
+    std::fs::write(&path, "id,k\nnope,0.5\n").unwrap();
+    let b = bank();
+    let (code, _, err) = jauge(&["simulate", "--bank", &b, "--exposure-params", &p]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":2:") && err.contains("nope"), "{err}");
+    let _ = std::fs::remove_file(&path);
+    for e in ["map", "mle", "wle"] {
+        let (j, _) = run(
+            &format!("est-{e}"),
+            &["--examinees", "20", "--estimator", e, "--randomesque", "3"],
+        );
+        assert_eq!(j["estimator"], e);
+        assert!(j["rmse"].is_number());
+    }
+    // without --json: one line, a header, one row per competence and the pooled row
+    let (code, stdout, err) = jauge(&["simulate", "--bank", &b, "--examinees", "10"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(lines[0].starts_with("10 examinees, 2 competences"));
+    assert!(lines[4].starts_with("all "));
+}

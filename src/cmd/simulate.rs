@@ -59,10 +59,11 @@ pub struct SimulateArgs {
     /// Item-bank directory (full-profile sessions).
     #[arg(long, value_name = "DIR")]
     bank: Option<PathBuf>,
-    /// True abilities, `id,theta`.
+    /// True abilities, `id,theta` (with --bank: `id,1.1,1.2,…,5.2`, one column per competence).
     #[arg(long, value_name = "FILE", conflicts_with = "examinees")]
     thetas: Option<PathBuf>,
-    /// Draw N abilities from N(0, 1) with the seed (ids 0 … N−1); default 1000.
+    /// Draw N abilities from N(0, 1) with the seed (ids 0 … N−1); default 1000. With --bank, one
+    /// per competence, correlated --correlation.
     #[arg(long, value_name = "N")]
     examinees: Option<usize>,
     /// Pre-drawn answers of every examinee to every item (wide CSV).
@@ -75,7 +76,7 @@ pub struct SimulateArgs {
     /// competence: 4].
     #[arg(long, value_name = "N")]
     min_length: Option<usize>,
-    /// Stop when the SE reaches this value.
+    /// Stop when the SE reaches this value [with --bank, per competence: 0.55].
     #[arg(long, value_name = "X")]
     se_target: Option<f64>,
     /// Selection rule.
@@ -122,13 +123,15 @@ pub struct SimulateArgs {
     /// Worker threads (default: all cores); results do not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
-    /// Write one row per examinee: `id,true_theta,theta,se,length,items`.
+    /// Write one row per examinee: `id,true_theta,theta,se,length,items` (with --bank: per
+    /// examinee and competence, then `competence,pix,true_pix,level,true_level,national_pix`).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     json: bool,
-    /// With --bank and --examinees: correlation between the competences' true abilities.
+    /// With --bank and --examinees: correlation between the competences' true abilities
+    /// [default: 0.6].
     #[arg(
         long,
         value_name = "R",

@@ -474,4 +474,90 @@ mod tests {
         assert_eq!(loc, vec![-1.5, 0.5]);
         assert!(true_pool(&pool, &t[..2], &grid).is_err());
     }
+
+    #[test]
+    fn summary_figures_by_hand() {
+        use jauge_engine::session::{AnswerStatus, CompetenceScore, Profile, Record};
+        use jauge_irt::scoring::PixScore;
+        let grid = Grid::standard();
+        // one competence, tube t, levels 1 and 2, two items each (b = −2, −1.2: 2PL, a = 1);
+        // one skill per level, so each skill is worth min(4, 8/1) = 4 pix
+        let item = |id: &str, level: u8, b: f64| PoolItem {
+            id: id.into(),
+            competence: "1.1".into(),
+            tube: "t".into(),
+            level,
+            params: ItemParams::two_pl(1.0, b).unwrap(),
+            status: ItemStatus::Live,
+            time_limit: None,
+            accessibility: vec![],
+        };
+        let pool = Pool::new(
+            vec![
+                item("a", 1, -2.0),
+                item("b", 1, -2.0),
+                item("c", 2, -1.2),
+                item("d", 2, -1.2),
+            ],
+            &grid,
+        );
+        let plan = Plan::full_profile(["1.1"]);
+        let record = |id: &str| Record {
+            item: id.into(),
+            competence: "1.1".into(),
+            raw: true,
+            score: true,
+            shown_at: 0,
+            answered_at: 1,
+            status: AnswerStatus::Answered,
+            pretest: false,
+        };
+        let session =
+            |theta: f64, se: f64, pix: u32, level: u8, national: f64, items: &[&str]| SimulatedSession {
+                profile: Profile {
+                    competences: vec![CompetenceScore {
+                        code: "1.1".into(),
+                        items: items.len(),
+                        score: PixScore {
+                            theta,
+                            se,
+                            pix,
+                            pix_low: 0,
+                            pix_high: 8,
+                            level,
+                            capped_at: None,
+                        },
+                    }],
+                    total_pix: pix,
+                },
+                national_pix: vec![national],
+                records: items.iter().map(|i| record(i)).collect(),
+            };
+        let sessions = vec![
+            session(-1.0, 0.5, 6, 0, 4.0, &["a", "c"]),
+            session(0.5, 0.6, 8, 1, 8.0, &["a", "b", "d"]),
+        ];
+        // true θ −1.5 (pix 4, level 0) and −1.0 (pix 8, level 1)
+        let thetas = vec![vec![-1.5], vec![-1.0]];
+        let s = summarise(&pool, &pool, &plan, &sessions, &thetas);
+        let c = &s.competences[0];
+        assert_eq!(c.n, 2);
+        assert!((c.mean_length - 2.5).abs() < 1e-12);
+        assert!((c.mean_se - 0.55).abs() < 1e-12);
+        assert!((c.se_reached - 0.5).abs() < 1e-12); // 0.5 ≤ 0.55 < 0.6
+        // errors +0.5 and +1.5: bias 1, RMSE √((0.25 + 2.25)/2) = √1.25
+        assert!((c.bias - 1.0).abs() < 1e-12);
+        assert!((c.rmse - 1.25f64.sqrt()).abs() < 1e-12);
+        // two points on a line of slope 1: correlation 1
+        assert!((c.correlation - 1.0).abs() < 1e-12);
+        // levels 0 vs 0 and 1 vs 1: exact; pix |6 − 4| and |8 − 8|: mean 1
+        assert_eq!((c.level_exact, c.level_within_one), (1.0, 1.0));
+        assert!((c.pix_error - 1.0).abs() < 1e-12);
+        // national 4 (level 0) and 8 (level 1): exact; |4 − 4| and |8 − 8|
+        assert_eq!((c.national_level_exact, c.national_pix_error), (1.0, 0.0));
+        assert_eq!(s.overall.n, 2);
+        assert!((s.mean_session_length - 2.5).abs() < 1e-12);
+        // item a in both sessions
+        assert!((s.max_exposure - 1.0).abs() < 1e-12);
+    }
 }
