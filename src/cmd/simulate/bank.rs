@@ -65,6 +65,12 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     if !(perturb >= 0.0 && perturb.is_finite()) {
         bail!("--perturb {perturb}: expected a standard deviation ≥ 0, e.g. 0.3");
     }
+    if !args.start_theta.is_finite() {
+        bail!(
+            "--start-theta {}: expected a finite number, e.g. -0.5",
+            args.start_theta
+        );
+    }
     if args.randomesque == Some(0) {
         bail!("--randomesque must be at least 1");
     }
