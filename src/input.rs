@@ -437,6 +437,35 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
     Ok(out)
 }
 
+/// Reads true abilities per competence, `id,<code>,<code>,…` (e.g. `id,1.1,1.2,…,5.2`): one row
+/// per examinee, one column per code of `codes` (other columns ignored). Returns the ids and,
+/// per row, the abilities in the order of `codes`. A missing column is named in the error.
+pub fn read_competence_thetas(path: &Path, codes: &[String]) -> Result<Vec<(String, Vec<f64>)>, InputError> {
+    const EXPECTED: &str = "`id` and one column per competence of the bank, e.g. `id,1.1,1.2,…,5.2`";
+    let mut rdr = open(path)?;
+    let h = headers(path, &mut rdr)?;
+    let ci = column(path, &h, "id", EXPECTED)?;
+    let cols = codes
+        .iter()
+        .map(|c| column(path, &h, c, EXPECTED))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while rdr.read_record(&mut rec).map_err(|e| csv_err(path, e))? {
+        let line = rec.position().map_or(0, |p| p.line());
+        let thetas = codes
+            .iter()
+            .zip(&cols)
+            .map(|(c, &k)| parse_f64(path, line, c, &rec[k]))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push((rec[ci].to_owned(), thetas));
+    }
+    if out.is_empty() {
+        return Err(InputError::Empty { path: path.into() });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,8 @@ use jauge_irt::Grid;
 use crate::cmd::{num, print_json};
 use crate::input::{read_items, read_responses, read_thetas};
 
+mod bank;
+
 /// Selection rules of `--select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Select {
@@ -57,22 +59,24 @@ pub struct SimulateArgs {
     /// Item-bank directory (full-profile sessions).
     #[arg(long, value_name = "DIR")]
     bank: Option<PathBuf>,
-    /// True abilities, `id,theta`.
+    /// True abilities, `id,theta` (with --bank: `id,1.1,1.2,…,5.2`, one column per competence).
     #[arg(long, value_name = "FILE", conflicts_with = "examinees")]
     thetas: Option<PathBuf>,
-    /// Draw N abilities from N(0, 1) with the seed (ids 0 … N−1); default 1000.
+    /// Draw N abilities from N(0, 1) with the seed (ids 0 … N−1); default 1000. With --bank, one
+    /// per competence, correlated --correlation.
     #[arg(long, value_name = "N")]
     examinees: Option<usize>,
     /// Pre-drawn answers of every examinee to every item (wide CSV).
     #[arg(long, value_name = "FILE")]
     responses: Option<PathBuf>,
-    /// Maximum (or fixed) number of items.
-    #[arg(long, default_value_t = 20)]
-    length: usize,
-    /// Minimum number of items before the SE target may stop.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    min_length: usize,
-    /// Stop when the SE reaches this value.
+    /// Maximum (or fixed) number of items [default: 20; with --bank, per competence: 10].
+    #[arg(long, value_name = "N")]
+    length: Option<usize>,
+    /// Minimum number of items before the SE target may stop [default: 0; with --bank, per
+    /// competence: 4].
+    #[arg(long, value_name = "N")]
+    min_length: Option<usize>,
+    /// Stop when the SE reaches this value [with --bank, per competence: 0.55].
     #[arg(long, value_name = "X")]
     se_target: Option<f64>,
     /// Selection rule.
@@ -119,12 +123,29 @@ pub struct SimulateArgs {
     /// Worker threads (default: all cores); results do not depend on it.
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
-    /// Write one row per examinee: `id,true_theta,theta,se,length,items`.
+    /// Write one row per examinee: `id,true_theta,theta,se,length,items` (with --bank: per
+    /// examinee and competence, then `competence,pix,true_pix,level,true_level,national_pix`).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Print one JSON document on stdout.
     #[arg(long)]
     json: bool,
+    /// With --bank and --examinees: correlation between the competences' true abilities
+    /// [default: 0.6].
+    #[arg(
+        long,
+        value_name = "R",
+        allow_negative_numbers = true,
+        conflicts_with = "thetas"
+    )]
+    correlation: Option<f64>,
+    /// With --bank: true item parameters perturbed from the bank's (b + N(0, SD²),
+    /// a × lognormal(0, SD/2)) [default: 0, the bank's].
+    #[arg(long, value_name = "SD")]
+    perturb: Option<f64>,
+    /// With --bank: at most N scored items in all [default: 120].
+    #[arg(long, value_name = "N")]
+    max_total: Option<usize>,
 }
 
 fn parse_range(s: &str) -> anyhow::Result<(f64, f64)> {
@@ -185,10 +206,20 @@ fn read_exposure_params(path: &Path, ids: &[String]) -> anyhow::Result<Vec<f64>>
 /// Runs `jauge simulate`.
 pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     if args.bank.is_some() {
-        bail!(
-            "--bank is not available in this build yet (the item-bank reader lands with the bank crate); use --items FILE"
-        );
+        return bank::run(args);
     }
+    if let Some(flag) = [
+        ("--correlation", args.correlation.is_some()),
+        ("--perturb", args.perturb.is_some()),
+        ("--max-total", args.max_total.is_some()),
+    ]
+    .iter()
+    .find_map(|&(f, on)| on.then_some(f))
+    {
+        bail!("{flag} needs --bank DIR (full-profile sessions over a bank)");
+    }
+    let length = args.length.unwrap_or(20);
+    let min_length = args.min_length.unwrap_or(0);
     if args.select == Select::Skills {
         bail!("--select skills needs --bank DIR: an item file has no skills, tubes or levels");
     }
@@ -196,7 +227,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         .items
         .as_deref()
         .context("--items FILE or --bank DIR is required")?;
-    if args.length == 0 {
+    if length == 0 {
         bail!("--length must be at least 1");
     }
     if let Some(t) = args.se_target
@@ -288,8 +319,8 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let config = SimConfig {
-        length: args.length,
-        min_length: args.min_length,
+        length,
+        min_length,
         se_target: args.se_target,
         start_theta: args.start_theta,
         seed: args.seed,
@@ -309,7 +340,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         // Sympson–Hetter sets items aside for the rest of a test: certify against more
         // exclusions so that the short lists still answer without a full scan
         let exposure = args.exposure_target.is_some() || args.exposure_params.is_some();
-        let depth = if exposure { 6 * args.length } else { args.length } + k + 8;
+        let depth = if exposure { 6 * length } else { length } + k + 8;
         InfoIndex::new(&set, lo, hi, (hi - lo) / 80.0, depth)
     });
     let selector = rule.selector(k);

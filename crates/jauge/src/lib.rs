@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod pool;
+pub mod simulation;
 
 pub use jauge_bank as bank;
 pub use jauge_engine as engine;

@@ -1,0 +1,351 @@
+//! `jauge simulate --bank DIR` end to end on a small bank (`tests/bank-sim`: competences 1.1 and
+//! 1.2, two tubes each, levels 1–3, three single-choice items per skill, provisional parameters).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn jauge(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jauge"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn data(p: &str) -> String {
+    format!("{}/{p}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bank() -> String {
+    data("tests/bank-sim")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("jauge-simbank-{}-{name}", std::process::id()))
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).expect("one JSON document")
+}
+
+/// Runs a simulation with `--json --out` and returns (JSON, out file).
+fn run(name: &str, extra: &[&str]) -> (serde_json::Value, String) {
+    let out = tmp(name);
+    let o = out.to_string_lossy().into_owned();
+    let b = bank();
+    let mut args = vec!["simulate", "--bank", &b, "--json", "--out", &o];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = jauge(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&out).expect("out file");
+    let _ = std::fs::remove_file(&out);
+    (json(&stdout), text)
+}
+
+#[test]
+fn results_do_not_depend_on_the_threads() {
+    let base = ["--examinees", "40", "--perturb", "0.3", "--seed", "5"];
+    for rule in ["mfi", "kl", "random", "skills"] {
+        let mut one = base.to_vec();
+        one.extend_from_slice(&["--select", rule, "--threads", "1"]);
+        let mut two = base.to_vec();
+        two.extend_from_slice(&["--select", rule, "--threads", "2"]);
+        let (mut j1, o1) = run(&format!("t1-{rule}"), &one);
+        let (mut j2, o2) = run(&format!("t2-{rule}"), &two);
+        assert_eq!(o1, o2, "{rule}");
+        for j in [&mut j1, &mut j2] {
+            let m = j.as_object_mut().unwrap();
+            for k in ["seconds", "threads", "us_per_item"] {
+                m.remove(k);
+            }
+        }
+        assert_eq!(j1, j2, "{rule}");
+    }
+}
+
+#[test]
+fn json_has_the_contract_keys_and_per_competence_figures() {
+    let (j, out) = run(
+        "keys",
+        &["--examinees", "30", "--threads", "2", "--select", "skills"],
+    );
+    for k in [
+        "examinees",
+        "mean_length",
+        "rmse",
+        "bias",
+        "correlation",
+        "mean_se",
+        "max_exposure",
+        "seconds",
+    ] {
+        assert!(j.get(k).is_some_and(|v| !v.is_null()), "{k}: {j}");
+    }
+    assert_eq!(j["examinees"], 30);
+    assert_eq!(j["select"], "skills");
+    assert_eq!(j["ability_correlation"], 0.6);
+    let plan = &j["plan"];
+    assert_eq!(plan["min_length"], 4);
+    assert_eq!(plan["max_length"], 10);
+    assert_eq!(plan["se_target"], 0.55);
+    assert_eq!(plan["max_total"], 120);
+    let comps = j["competences"].as_array().unwrap();
+    let codes: Vec<&str> = comps.iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["1.1", "1.2"]);
+    for c in comps {
+        for k in [
+            "mean_length",
+            "mean_se",
+            "rmse",
+            "bias",
+            "level_exact",
+            "level_within_one",
+            "pix_error",
+            "national_level_exact",
+            "national_level_within_one",
+            "national_pix_error",
+        ] {
+            assert!(c[k].is_number(), "{k}: {c}");
+        }
+        let m = c["mean_length"].as_f64().unwrap();
+        assert!((4.0..=10.0).contains(&m), "{c}");
+        assert!(c["level_within_one"].as_f64() >= c["level_exact"].as_f64());
+    }
+    // mean_length is per session: the sum over the competences
+    let sum: f64 = comps.iter().map(|c| c["mean_length"].as_f64().unwrap()).sum();
+    assert!((j["mean_length"].as_f64().unwrap() - sum).abs() < 1e-9);
+    // one row per examinee and competence, the contract's columns first
+    let mut lines = out.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id,true_theta,theta,se,length,items,competence,")
+    );
+    assert_eq!(lines.count(), 60);
+}
+
+/// The true pix and level of the fixture by hand: with the bank's parameters every skill's
+/// location is its items' provisional b = 0.8 (L − 3.5) (−2, −1.2, −0.4) and, with two skills
+/// per level, every skill is worth 4 pix; the level is ⌊pix / 8⌋, at most 3.
+#[test]
+fn true_pix_and_level_follow_the_scoring_rule() {
+    let (_, out) = run("truth", &["--examinees", "200", "--threads", "2"]);
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (ct, cp, cl, cn) = (
+        col("true_theta"),
+        col("true_pix"),
+        col("true_level"),
+        col("length"),
+    );
+    let mut levels = [0; 4];
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        let theta: f64 = f[ct].parse().unwrap();
+        let pix = [-2.0, -1.2, -0.4].iter().filter(|&&tau| theta >= tau).count() as u32 * 8;
+        assert_eq!(f[cp].parse::<u32>().unwrap(), pix, "{l}");
+        assert_eq!(f[cl].parse::<u32>().unwrap(), pix / 8, "{l}");
+        levels[(pix / 8) as usize] += 1;
+        let n: usize = f[cn].parse().unwrap();
+        assert!((4..=10).contains(&n));
+    }
+    assert!(levels.iter().all(|&c| c > 0), "{levels:?}");
+}
+
+#[test]
+fn thetas_file_per_competence() {
+    let path = tmp("thetas.csv");
+    std::fs::write(&path, "id,1.2,extra,1.1\nann,-1.5,x,0.25\nbob,2,y,-3\n").unwrap();
+    let p = path.to_string_lossy().into_owned();
+    let (j, out) = run("thetas-out", &["--thetas", &p, "--threads", "1"]);
+    assert_eq!(j["examinees"], 2);
+    assert!(j["ability_correlation"].is_null());
+    let rows: Vec<Vec<String>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect();
+    let got: Vec<(&str, &str, f64)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[6].as_str(), r[1].parse().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("ann", "1.1", 0.25),
+            ("ann", "1.2", -1.5),
+            ("bob", "1.1", -3.0),
+            ("bob", "1.2", 2.0)
+        ]
+    );
+    // a missing competence column: exit 2, the column named
+    std::fs::write(&path, "id,1.1\nann,0.5\n").unwrap();
+    let b = bank();
+    let (code, _, err) = jauge(&["simulate", "--bank", &b, "--thetas", &p]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`1.2`") && err.contains(":1:"), "{err}");
+    // a bad cell: file, line and column
+    std::fs::write(&path, "id,1.1,1.2\nann,0.5,1\nbob,abc,1\n").unwrap();
+    let (code, _, err) = jauge(&["simulate", "--bank", &b, "--thetas", &p]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":3:") && err.contains("`1.1`"), "{err}");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn correlation_bounds_and_negative_values() {
+    // 16 competences: positive definite only for −1/15 < R < 1
+    let real = data("item-bank");
+    for r in ["-0.07", "1", "1.2"] {
+        let (code, _, err) = jauge(&[
+            "simulate",
+            "--bank",
+            &real,
+            "--examinees",
+            "2",
+            "--correlation",
+            r,
+        ]);
+        assert_eq!(code, 2, "{r}: {err}");
+        assert!(err.contains("-1/15"), "{err}");
+    }
+    // two competences: any R in (−1, 1); negative values of every such flag parse
+    let (j, _) = run(
+        "negative",
+        &[
+            "--examinees",
+            "20",
+            "--correlation",
+            "-0.5",
+            "--start-theta",
+            "-0.5",
+            "--range",
+            "-4,4",
+        ],
+    );
+    assert_eq!(j["ability_correlation"], -0.5);
+    let b = bank();
+    let (code, _, err) = jauge(&[
+        "simulate",
+        "--bank",
+        &b,
+        "--examinees",
+        "2",
+        "--correlation",
+        "-1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn perturbed_parameters_change_the_truth_not_the_plan() {
+    let (a, _) = run("p0", &["--examinees", "60", "--threads", "2"]);
+    let (b, _) = run("p1", &["--examinees", "60", "--threads", "2", "--perturb", "0.5"]);
+    assert_eq!(b["perturb"], 0.5);
+    assert_ne!(a["rmse"], b["rmse"]);
+    assert_eq!(a["examinees"], b["examinees"]);
+}
+
+#[test]
+fn plan_flags_map_onto_the_per_competence_limits() {
+    // fixed length 3 per competence
+    let (j, _) = run(
+        "fixed",
+        &["--examinees", "20", "--length", "3", "--min-length", "3"],
+    );
+    for c in j["competences"].as_array().unwrap() {
+        assert_eq!(c["mean_length"], 3.0);
+    }
+    // --length below the default minimum lowers the minimum with it
+    let (j, _) = run("short", &["--examinees", "20", "--length", "2"]);
+    assert_eq!(j["plan"]["min_length"], 2);
+    assert_eq!(j["mean_length"], 4.0);
+    // a total cap of 5 items
+    let (j, _) = run(
+        "total",
+        &["--examinees", "20", "--max-total", "5", "--min-length", "1"],
+    );
+    assert_eq!(j["mean_length"], 5.0);
+    // a loose SE target stops at the minimum
+    let (j, _) = run("se", &["--examinees", "20", "--se-target", "0.99"]);
+    assert_eq!(j["mean_length"], 8.0);
+    assert_eq!(j["se_reached"], 1.0);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let b = bank();
+    let items = data("tests/reference/ref_items.csv");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["simulate", "--bank", &b, "--perturb", "-0.1"],
+        vec!["simulate", "--bank", &b, "--min-length", "5", "--length", "4"],
+        vec!["simulate", "--bank", &b, "--length", "0"],
+        vec!["simulate", "--bank", &b, "--se-target", "0"],
+        vec!["simulate", "--bank", &b, "--examinees", "0"],
+        vec!["simulate", "--bank", &b, "--start-theta", "NaN"],
+        vec!["simulate", "--bank", &b, "--correlation", "NaN"],
+        vec!["simulate", "--bank", &b, "--randomesque", "0"],
+        vec!["simulate", "--bank", &b, "--max-total", "0"],
+        vec!["simulate", "--bank", &b, "--exposure-target", "0.3"],
+        vec!["simulate", "--bank", &b, "--responses", &items],
+        vec!["simulate", "--bank", "/nonexistent-bank"],
+        vec!["simulate", "--bank", &b, "--items", &items],
+        vec!["simulate", "--items", &items, "--perturb", "0.3"],
+        vec!["simulate", "--items", &items, "--correlation", "0.3"],
+        vec!["simulate", "--items", &items, "--max-total", "30"],
+    ];
+    for c in &cases {
+        let (code, _, err) = jauge(c);
+        assert_eq!(code, 2, "{c:?}: {err}");
+    }
+    // a bank with errors is refused
+    let bad = data("tests/bank-fixtures/invalid-irt");
+    let (code, _, err) = jauge(&["simulate", "--bank", &bad, "--examinees", "2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bank validate"), "{err}");
+}
+
+#[test]
+fn exposure_params_estimators_and_the_text_table() {
+    // k = 0 sets an item aside whenever it is selected: the level-1 items of tube alpha never show
+    let path = tmp("k.csv");
+    std::fs::write(
+        &path,
+        "id,k\nalpha-1-1,0\nalpha-1-2,0\nalpha-1-3,0\nbeta-2-1,0.5\n",
+    )
+    .unwrap();
+    let p = path.to_string_lossy().into_owned();
+    let (j, out) = run("k", &["--examinees", "40", "--exposure-params", &p]);
+    assert_eq!(j["examinees"], 40);
+    assert!(!out.contains("alpha-1-"), "{out}");
+    let (_, free) = run("k-free", &["--examinees", "40"]);
+    assert!(free.contains("alpha-1-"));
+    // an unknown item id in the file: exit 2, file and line named
+    std::fs::write(&path, "id,k\nnope,0.5\n").unwrap();
+    let b = bank();
+    let (code, _, err) = jauge(&["simulate", "--bank", &b, "--exposure-params", &p]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":2:") && err.contains("nope"), "{err}");
+    let _ = std::fs::remove_file(&path);
+    for e in ["map", "mle", "wle"] {
+        let (j, _) = run(
+            &format!("est-{e}"),
+            &["--examinees", "20", "--estimator", e, "--randomesque", "3"],
+        );
+        assert_eq!(j["estimator"], e);
+        assert!(j["rmse"].is_number());
+    }
+    // without --json: one line, a header, one row per competence and the pooled row
+    let (code, stdout, err) = jauge(&["simulate", "--bank", &b, "--examinees", "10"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(lines[0].starts_with("10 examinees, 2 competences"));
+    assert!(lines[4].starts_with("all "));
+}
