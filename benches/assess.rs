@@ -27,18 +27,21 @@ fn step(c: &mut Criterion) {
     let mut agent = 0;
     let mut a = start(&jauge, &mut agent, &clock);
     a.next_question(&clock).expect("question");
-    c.bench_function("assess step: commit the answer, choose and record the next question", |b| {
-        b.iter(|| {
-            clock.advance(4000);
-            let answer = a.simulated_answer(0.3).expect("answer");
-            a.submit(&answer, &clock).expect("submit");
-            if black_box(a.next_question(&clock).expect("next")).is_none() {
-                let done = std::mem::replace(&mut a, start(&jauge, &mut agent, &clock));
-                done.finish(&clock).expect("finish");
-                a.next_question(&clock).expect("question");
-            }
-        })
-    });
+    c.bench_function(
+        "assess step: commit the answer, choose and record the next question",
+        |b| {
+            b.iter(|| {
+                clock.advance(4000);
+                let answer = a.simulated_answer(0.3).expect("answer");
+                a.submit(&answer, &clock).expect("submit");
+                if black_box(a.next_question(&clock).expect("next")).is_none() {
+                    let done = std::mem::replace(&mut a, start(&jauge, &mut agent, &clock));
+                    done.finish(&clock).expect("finish");
+                    a.next_question(&clock).expect("question");
+                }
+            })
+        },
+    );
     // a session stopped at question 60, resumed (replayed from the database)
     let mut r = start(&jauge, &mut agent, &clock);
     let id = format!("bench-{agent}");

@@ -149,20 +149,28 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
                     "{} ({started})",
                     tr(
                         lang,
-                        "Une session est en cours pour cet agent. La reprendre ?",
-                        "This agent has an unfinished session. Resume it?"
+                        "Une session est en cours pour cet agent :",
+                        "This agent has an unfinished session:"
                     )
                 );
-                match inquire::Confirm::new(&q)
-                    .with_default(true)
+                let choices = vec![
+                    tr(lang, "La reprendre", "Resume it"),
+                    tr(
+                        lang,
+                        "L'abandonner (réponses conservées) et recommencer",
+                        "Abandon it (answers kept) and start afresh",
+                    ),
+                ];
+                match inquire::Select::new(&q, choices)
                     .with_help_message(tr(
                         lang,
-                        "non = l'abandonner et recommencer",
-                        "no = abandon it and start afresh",
+                        "↑↓ pour choisir, Entrée pour valider",
+                        "↑↓ to move, Enter to choose",
                     ))
-                    .prompt()
+                    .without_filtering()
+                    .raw_prompt()
                 {
-                    Ok(b) => b,
+                    Ok(o) => o.index == 0,
                     Err(_) => return Ok(1),
                 }
             } else {
