@@ -681,3 +681,58 @@ fn negative_simulated_abilities_parse() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_session_on_a_changed_bank_is_not_resumed_but_new_starts_afresh() {
+    let dir = TempDir::new("bankchange");
+    let bank = dir.0.join("bank");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLES), &bank);
+    let db = dir.db();
+    let b = bank.to_str().unwrap();
+    let args = [
+        "assess", "--agent", "iris", "--bank", b, "--db", &db, "--seed", "3",
+    ];
+    let o = jauge_with_input(&args, "120\n");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    // an author edits the bank: its version changes
+    let file = bank.join("1.1/operateurs.toml");
+    let mut toml = std::fs::read_to_string(&file).unwrap();
+    toml.push_str("\n# edited\n");
+    std::fs::write(&file, toml).unwrap();
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let o = jauge_with_input(&resume, "");
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("changed bank") && err.contains("--new"), "{err}");
+    let mut new = args.to_vec();
+    new.push("--new");
+    let o = jauge_with_input(&new, "120\n");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("Session abandonnée"),
+        "{}",
+        text(&o.stderr)
+    );
+    let store = Store::open_existing(Path::new(&db)).unwrap();
+    let rec = store.agent_record("iris").unwrap();
+    let states: Vec<&str> = rec.sessions.iter().map(|(s, _, _)| s.state.as_str()).collect();
+    assert_eq!(states, ["abandoned", "active"]);
+    assert_eq!(
+        rec.sessions[0].1.len(),
+        1,
+        "the abandoned session keeps its answer"
+    );
+}

@@ -126,6 +126,14 @@ enum Asked {
 /// Runs `jauge assess`.
 pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
     let lang = Lang::from_code(&args.lang).unwrap_or(Lang::Fr);
+    if let Some(c) = &args.campaign
+        && !db_path(args.db.as_deref()).exists()
+    {
+        bail!(
+            "unknown campaign `{c}`: the database {} does not exist yet (nothing was written)",
+            db_path(args.db.as_deref()).display()
+        );
+    }
     let jauge = open(&args.bank, args.db.as_deref(), false)?;
     let terminal = io::stdin().is_terminal();
     let mut input = match args.simulate_theta {
