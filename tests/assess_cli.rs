@@ -315,7 +315,10 @@ fn the_same_seed_replays_the_same_simulated_session() {
 #[test]
 fn kill_test_every_interrupted_session_ends_as_the_uninterrupted_one() {
     let reference = TempDir::new("kill-ref");
+    let started = std::time::Instant::now();
     let o = simulate(&reference.db(), "k", "2026", &[]);
+    // kill delays scale with this machine's speed (a whole run takes `whole` ms)
+    let whole = (started.elapsed().as_millis() as u64).max(100);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let expected = recorded(&reference.db(), "k");
 
@@ -328,9 +331,9 @@ fn kill_test_every_interrupted_session_ends_as_the_uninterrupted_one() {
                 .and_then(|s| s.agent("k").ok().flatten().map(|a| (s, a)))
                 .is_some_and(|(s, a)| !s.history(a.id).unwrap().is_empty())
     };
-    // seeded delays (SplitMix64), 80–380 ms: some kills land while the bank loads or the session
-    // is replayed, most in the middle of the session (a response being committed, a question
-    // being recorded)
+    // seeded delays (SplitMix64) of 3–25% of a whole run: some kills land while the bank loads or
+    // the session is replayed, most in the middle of the session (a response being committed, a
+    // question being recorded)
     let mut state: u64 = 0x5EED;
     let mut next = || {
         state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -360,7 +363,9 @@ fn kill_test_every_interrupted_session_ends_as_the_uninterrupted_one() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-        std::thread::sleep(Duration::from_millis(80 + next() % 300));
+        std::thread::sleep(Duration::from_millis(
+            whole * 3 / 100 + next() % (whole * 22 / 100),
+        ));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL
             kills += 1;
