@@ -685,6 +685,29 @@ fn negative_simulated_abilities_parse() {
         &dir.db(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("Votre profil"));
+    // English: the interface and the questions
+    let o = jauge(&[
+        "assess",
+        "--agent",
+        "e",
+        "--simulate-theta",
+        "0",
+        "--competences",
+        "5.2",
+        "--lang",
+        "en",
+        "--db",
+        &dir.db(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("Your profile") && out.contains("competence 5.2") && !out.contains("Votre"),
+        "{out}"
+    );
+    let store = Store::open_existing(Path::new(&dir.db())).unwrap();
+    assert_eq!(store.agent_record("e").unwrap().sessions[0].0.lang, "en");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
