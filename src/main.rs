@@ -38,6 +38,17 @@ enum Command {
     Bank(cmd::bank::BankCommand),
     /// Simulate adaptive tests: accuracy, length and exposure of a selection rule.
     Simulate(Box<cmd::simulate::SimulateArgs>),
+    /// Run an assessment in the terminal (or on behalf of a simulated agent).
+    Assess(Box<cmd::assess::AssessArgs>),
+    /// An agent's profile: the latest results, or the history of sessions.
+    #[command(subcommand)]
+    Profile(cmd::profile::ProfileCommand),
+    /// Organisations: create, list.
+    #[command(subcommand)]
+    Organisation(cmd::campaign::OrganisationCommand),
+    /// Campaigns (named plans): create, list, show.
+    #[command(subcommand)]
+    Campaign(cmd::campaign::CampaignCommand),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +69,10 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd::export::run(a),
         Command::Bank(c) => cmd::bank::run(c),
         Command::Simulate(a) => cmd::simulate::run(*a),
+        Command::Assess(a) => cmd::assess::run(*a),
+        Command::Profile(c) => cmd::profile::run(c),
+        Command::Organisation(c) => cmd::campaign::run_organisation(c),
+        Command::Campaign(c) => cmd::campaign::run_campaign(c),
     };
     cmd::finish(result)
 }

@@ -36,6 +36,9 @@ pub enum AgentCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Set an agent's accessibility adjustments and time factor (honoured by the sessions
+    /// started afterwards).
+    Adjust(super::assess::AdjustArgs),
 }
 
 /// Options shared by the agent subcommands.
@@ -84,6 +87,7 @@ fn session_json(s: &SessionRecord) -> Value {
 /// Runs a `jauge agent` subcommand.
 pub fn run(cmd: AgentCommand) -> anyhow::Result<u8> {
     match cmd {
+        AgentCommand::Adjust(a) => super::assess::adjust(a),
         AgentCommand::List { organisation, common } => {
             let store = Store::open_existing(&db_path(common.db.as_deref()))?;
             let agents = store.agents(organisation.as_deref())?;

@@ -6,13 +6,17 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod agent;
+pub mod assess;
 pub mod bank;
 pub mod calibrate;
 pub mod calibrate_db;
+pub mod campaign;
 pub mod export;
 pub mod irt;
 pub mod items;
+pub mod profile;
 pub mod purge;
+pub mod render;
 pub mod simulate;
 
 /// Reports a command's outcome and turns it into the process exit status.
