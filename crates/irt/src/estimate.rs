@@ -469,7 +469,7 @@ impl Kind {
 }
 
 /// The global maximiser of the objective on `range`: scan, then Brent's root finder on the
-/// slope inside the best bracket. A concave objective (MLE, MAP on 1PL/2PL items) needs no
+/// slope inside every bracket of a local maximum, keeping the best. A concave objective (MLE, MAP on 1PL/2PL items) needs no
 /// scan: its slope decreases, so the root on the whole range (or the bound) is the maximum.
 fn maximise<'a, I>(it: I, kind: Kind, range: SearchRange, shape: &Shape) -> f64
 where
@@ -517,20 +517,34 @@ where
             k = i;
         }
     }
-    let last = xs.len() - 1;
-    let bracket = if gs[k] >= 0.0 {
-        (k < last && gs[k + 1] < 0.0).then(|| (k, k + 1))
-    } else {
-        (k > 0 && gs[k - 1] > 0.0).then(|| (k - 1, k))
-    };
-    let Some((i, j)) = bracket else {
-        return xs[k];
-    };
-    let root = zeroin(slope, xs[i], xs[j], gs[i], gs[j]).clamp(lo, hi);
-    // guard (MLE, MAP): never return a point worse than the best scan point
-    match kind.value(&Sums::at(it, root), root) {
-        Some(f) if f < fs[k] => xs[k],
-        _ => root,
+    // Refine every local maximum of the scan (a slope changing from + to −), not only the one
+    // next to the best scan point: two modes of nearly equal height can swap order between the
+    // scan's resolution and the exact maxima. Each bracket is scored by the exact objective at
+    // its root (MLE, MAP), or, for the WLE whose objective is only known through its slope, by
+    // its better scan point; brackets come first so that a tie goes to the refined root.
+    let mut best: Option<(f64, f64)> = None;
+    for i in 0..xs.len() - 1 {
+        if gs[i] > 0.0 && gs[i + 1] < 0.0 {
+            let root = zeroin(slope, xs[i], xs[i + 1], gs[i], gs[i + 1]).clamp(lo, hi);
+            let scan_best = if fs[i] >= fs[i + 1] {
+                (fs[i], xs[i])
+            } else {
+                (fs[i + 1], xs[i + 1])
+            };
+            let candidate = match kind.value(&Sums::at(it.clone(), root), root) {
+                // guard: never a root worse than its own bracket's scan points
+                Some(f) if f < scan_best.0 => scan_best,
+                Some(f) => (f, root),
+                None => (scan_best.0, root),
+            };
+            if best.is_none_or(|b| candidate.0 > b.0) {
+                best = Some(candidate);
+            }
+        }
+    }
+    match best {
+        Some((f, x)) if f >= fs[k] => x,
+        _ => xs[k],
     }
 }
 

@@ -49,8 +49,8 @@ mod error;
 mod facade;
 mod plan;
 pub mod pool;
-pub mod simulation;
 mod simulate;
+pub mod simulation;
 
 pub use error::{Error, Result};
 pub use facade::{
