@@ -102,7 +102,13 @@ proptest! {
             match r {
                 Ok(e) => {
                     prop_assert!(!e.theta.is_nan() && !e.se.is_nan(), "{est}: {e:?}");
-                    prop_assert!(e.se > 0.0);
+                    // EAP on a grid whose prior puts all its mass on one node (e.g. 2 nodes, a
+                    // narrow prior) has a degenerate posterior: SD exactly 0, not an error
+                    if est == Estimator::Eap {
+                        prop_assert!(e.se >= 0.0);
+                    } else {
+                        prop_assert!(e.se > 0.0, "{est}: {e:?}");
+                    }
                     if administered > 0 {
                         prop_assert!(e.theta >= lo - 1e-12 && e.theta <= lo + width + 1e-12,
                             "{est}: {e:?} outside the range");
