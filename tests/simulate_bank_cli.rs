@@ -90,9 +90,9 @@ fn json_has_the_contract_keys_and_per_competence_figures() {
     assert_eq!(j["ability_correlation"], 0.6);
     let plan = &j["plan"];
     assert_eq!(plan["min_length"], 4);
-    assert_eq!(plan["max_length"], 10);
+    assert_eq!(plan["max_length"], 7);
     assert_eq!(plan["se_target"], 0.55);
-    assert_eq!(plan["max_total"], 120);
+    assert_eq!(plan["max_total"], 112);
     let comps = j["competences"].as_array().unwrap();
     let codes: Vec<&str> = comps.iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["1.1", "1.2"]);

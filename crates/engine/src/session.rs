@@ -227,10 +227,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Full-profile defaults: per competence at least 4 and at most 10 items, stop when
-    /// SE ≤ 0.55, at most 120 in all.
+    /// Full-profile defaults: per competence at least 4 and at most 7 items, stop when
+    /// SE ≤ 0.55, at most 112 in all (16 × 7, within the 120-question ceiling).
+    ///
+    /// Tuned by simulation on the bundled bank (`docs/simulation.md`): the first defaults
+    /// (4–10 per competence, 120 in all) let the total cap stop the session first, so the
+    /// competences listed first got 8 questions and the last ones 7; with 7 each, every
+    /// competence gets the same precision, 8 questions fewer.
     pub fn full_profile(codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self::with(codes, 4, 10, 0.55, 120)
+        Self::with(codes, 4, 7, 0.55, 112)
     }
 
     /// Single-competence defaults: at most 20 items, stop when SE ≤ 0.4 (at least 4).

@@ -8,7 +8,7 @@ use crate::{Error, Result};
 
 /// What a session assesses, as stored in campaigns and sessions (JSON). Every field may be left
 /// out: no competence and no tube means the 16 competences of the framework, and the engine's
-/// defaults apply (full profile: 4–10 items per competence until SE ≤ 0.55, at most 120 in all;
+/// defaults apply (full profile: 4–7 items per competence until SE ≤ 0.55, at most 112 in all;
 /// one competence: 4–20 items until SE ≤ 0.4).
 ///
 /// ```

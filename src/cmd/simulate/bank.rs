@@ -3,7 +3,7 @@
 //!
 //! Plan: every competence of the bank with a live item; per competence at least `--min-length`
 //! (4) and at most `--length` (10) scored items, stopping once SE ≤ `--se-target` (0.55); at most
-//! `--max-total` (120) in all. True abilities: `--thetas FILE` (`id,1.1,…,5.2`) or `--examinees
+//! `--max-total` (the engine's full-profile default, 112) in all. True abilities: `--thetas FILE` (`id,1.1,…,5.2`) or `--examinees
 //! N` drawn from N(0, R), R the equicorrelation matrix of `--correlation` (0.6). True
 //! parameters: the bank's, or perturbed with `--perturb SD`.
 
@@ -23,10 +23,6 @@ use crate::cmd::{num, print_json};
 use crate::input::read_competence_thetas;
 
 /// Plan defaults of a full profile (`Plan::full_profile`), restated for the flags.
-const DEFAULT_MIN: usize = 4;
-const DEFAULT_MAX: usize = 10;
-const DEFAULT_SE: f64 = 0.55;
-const DEFAULT_TOTAL: usize = 120;
 const DEFAULT_CORRELATION: f64 = 0.6;
 
 /// Runs `jauge simulate --bank DIR`.
@@ -45,19 +41,27 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     if args.scale != 1.0 {
         bail!("--scale applies to item files: a bank's parameters are on the logistic metric (D = 1)");
     }
-    let max_items = args.length.unwrap_or(DEFAULT_MAX);
+    // the engine's full-profile defaults, whatever they are tuned to
+    let defaults = jauge_engine::Plan::full_profile(["-"]);
+    let (default_min, default_max, default_se, default_total) = (
+        defaults.competences[0].min_items,
+        defaults.competences[0].max_items,
+        defaults.competences[0].se_target,
+        defaults.max_total,
+    );
+    let max_items = args.length.unwrap_or(default_max);
     if max_items == 0 {
         bail!("--length must be at least 1 (the maximum number of items per competence)");
     }
-    let min_items = args.min_length.unwrap_or(DEFAULT_MIN.min(max_items));
+    let min_items = args.min_length.unwrap_or(default_min.min(max_items));
     if min_items > max_items {
         bail!("--min-length {min_items} is above --length {max_items} (both count items per competence)");
     }
-    let se_target = args.se_target.unwrap_or(DEFAULT_SE);
+    let se_target = args.se_target.unwrap_or(default_se);
     if !(se_target > 0.0 && se_target.is_finite()) {
         bail!("--se-target {se_target}: expected a positive number, e.g. 0.55");
     }
-    let max_total = args.max_total.unwrap_or(DEFAULT_TOTAL);
+    let max_total = args.max_total.unwrap_or(default_total);
     if max_total == 0 {
         bail!("--max-total must be at least 1");
     }
