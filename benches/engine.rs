@@ -1,5 +1,6 @@
 //! Benchmarks of the adaptive engine: scenario S1 (MFI + EAP on the 1,000-item peers bank) on a
-//! 100-examinee subset, and one full-profile adaptive session on a bank-shaped pool.
+//! 100-examinee subset, and one full-profile adaptive session on a bank-shaped pool and on the
+//! real bundled bank (`item-bank/`).
 //!
 //! Run briefly: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 2`.
 #![allow(missing_docs)]
@@ -90,5 +91,29 @@ fn full_session(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, s1, full_session);
+fn real_bank_session(c: &mut Criterion) {
+    let grid = Grid::standard();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/item-bank");
+    let loaded = jauge_bank::load_dir(std::path::Path::new(dir)).expect("the bundled bank loads");
+    let pool = jauge::pool::pool_from_bank(&loaded.bank, &grid);
+    let plan = Plan::full_profile(pool.competences().map(str::to_owned).collect::<Vec<_>>());
+    c.bench_function("full_profile_session_real_bank", |b| {
+        b.iter(|| {
+            // a simulated agent of θ = 0.3 on every competence, answers drawn from the model
+            let mut s = Session::new(&pool, plan.clone(), SessionConfig::default(), 42).expect("plan");
+            let clock = ManualClock::default();
+            let mut k = 0u64;
+            while let Some(q) = s.next_question(&clock) {
+                k += 1;
+                clock.advance(5_000);
+                let p = pool.items()[q.item].params.prob(0.3);
+                let u = ((k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64) < p;
+                s.answer(&q.id, u, &clock).expect("answer");
+            }
+            black_box(s.profile())
+        })
+    });
+}
+
+criterion_group!(benches, s1, full_session, real_bank_session);
 criterion_main!(benches);
