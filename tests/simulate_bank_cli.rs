@@ -312,6 +312,61 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn sympson_hetter_fitted_over_full_sessions() {
+    // 2 competences × 18 items, 4 items each: a target of 0.3 is feasible (4 ÷ 0.3 ≈ 13.3 ≤ 18);
+    // without control the most used item is given to about half of the agents
+    let path = tmp("k-fit.csv");
+    let p = path.to_string_lossy().into_owned();
+    let (free, _) = run(
+        "sh-free",
+        &["--examinees", "200", "--length", "4", "--min-length", "4"],
+    );
+    let (j, _) = run(
+        "sh",
+        &[
+            "--examinees",
+            "200",
+            "--length",
+            "4",
+            "--min-length",
+            "4",
+            "--exposure-target",
+            "0.3",
+            "--exposure-out",
+            &p,
+        ],
+    );
+    let fit = &j["exposure_fit"];
+    assert!(free["max_exposure"].as_f64().unwrap() > 0.4, "{free}");
+    assert!(fit["max_exposure_fit"].as_f64().unwrap() <= 0.31, "{fit}");
+    assert!(fit["items_controlled"].as_u64().unwrap() > 0, "{fit}");
+    // the realised rate of the final run carries the lottery's sampling noise (±0.035 at 200)
+    assert!(j["max_exposure"].as_f64().unwrap() <= 0.4, "{j}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("id,k\n"));
+    assert_eq!(text.lines().count(), 37);
+    // the fitted file is read back by --exposure-params
+    let (again, _) = run(
+        "sh-again",
+        &[
+            "--examinees",
+            "200",
+            "--length",
+            "4",
+            "--min-length",
+            "4",
+            "--exposure-params",
+            &p,
+        ],
+    );
+    assert_eq!(
+        again["max_exposure"], j["max_exposure"],
+        "same seed, same k: the same run"
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn exposure_params_estimators_and_the_text_table() {
     // k = 0 sets an item aside whenever it is selected: the level-1 items of tube alpha never show
     let path = tmp("k.csv");

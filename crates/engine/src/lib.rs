@@ -51,7 +51,7 @@ pub use itemset::{ItemSet, information, peak};
 pub use select::{SelectRule, Selector};
 pub use session::{
     Clock, ItemStatus, ManualClock, Plan, Pool, PoolItem, Profile, Session, SessionConfig, SessionRule,
-    simulate_pool,
+    fit_sympson_hetter_pool, simulate_pool,
 };
 
 pub use simulate::{ExamineeResult, ResponseMatrix, SimConfig, Simulation, Summary, Truth, summarise};

@@ -437,6 +437,8 @@ pub struct Session<'p> {
     states: Vec<CompetenceState>,
     /// Pool items already shown.
     administered: Vec<bool>,
+    /// Items the Sympson–Hetter lottery set aside: never selected again in this session.
+    set_aside: Vec<bool>,
     /// Pool items that pass the static hard constraints (history, accessibility, the plan's
     /// competences, tubes and maximum level).
     allowed: Vec<bool>,
@@ -522,6 +524,7 @@ impl<'p> Session<'p> {
             seed,
             states,
             administered: vec![false; pool.items.len()],
+            set_aside: vec![false; pool.items.len()],
             allowed,
             records: Vec::new(),
             pending: None,
@@ -561,6 +564,11 @@ impl<'p> Session<'p> {
             s.answer(&r.item, r.raw, &clock)?;
         }
         Ok(s)
+    }
+
+    /// The pool indices of the items the Sympson–Hetter lottery set aside in this session.
+    pub fn set_aside(&self) -> Vec<usize> {
+        (0..self.set_aside.len()).filter(|&i| self.set_aside[i]).collect()
     }
 
     /// The records so far.
@@ -614,7 +622,7 @@ impl<'p> Session<'p> {
     }
 
     fn hard_ok(&self, pool_index: usize) -> bool {
-        self.allowed[pool_index] && !self.administered[pool_index]
+        self.allowed[pool_index] && !self.administered[pool_index] && !self.set_aside[pool_index]
     }
 
     /// The level the current estimate reaches on the competence's pix scale.
@@ -663,7 +671,12 @@ impl<'p> Session<'p> {
         {
             return Some(self.show(step, item, true, clock));
         }
-        match self.pick_scored(k, step, last_timed) {
+        let (pick, aside) = self.pick_scored(k, step, last_timed);
+        // selected but refused by the exposure lottery: set aside for the rest of the session
+        for i in aside {
+            self.set_aside[i] = true;
+        }
+        match pick {
             Some(item) => Some(self.show(step, item, false, clock)),
             None => {
                 self.states[k].done = true;
@@ -706,7 +719,9 @@ impl<'p> Session<'p> {
         Some(cands[d.below(step as u64, 1, cands.len())])
     }
 
-    fn pick_scored(&self, k: usize, step: usize, last_timed: bool) -> Option<usize> {
+    /// The next scored item of the plan's k-th competence, and the items (pool indices) the
+    /// exposure lottery set aside on the way.
+    fn pick_scored(&self, k: usize, step: usize, last_timed: bool) -> (Option<usize>, Vec<usize>) {
         let st = &self.states[k];
         let cpool = &self.pool.competences[st.pool];
         let hard: Vec<bool> = cpool.live.iter().map(|&i| self.hard_ok(i)).collect();
@@ -773,11 +788,11 @@ impl<'p> Session<'p> {
                         aside.push(j);
                         attempt += 1;
                     }
-                    _ => return Some(pool_index),
+                    _ => return (Some(pool_index), aside.iter().map(|&a| cpool.live[a]).collect()),
                 }
             }
         }
-        None
+        (None, aside.iter().map(|&a| cpool.live[a]).collect())
     }
 
     /// The national estimate of the level: ⌊Σ values of the validated skills / 8⌋.
@@ -959,6 +974,8 @@ pub struct SimulatedSession {
     pub national_pix: Vec<f64>,
     /// The records.
     pub records: Vec<Record>,
+    /// Pool indices of the items selected but set aside by the exposure lottery.
+    pub set_aside: Vec<usize>,
 }
 
 /// Simulates one session per examinee over `pool` with `plan`: `true_thetas[e][k]` is examinee
@@ -1037,7 +1054,83 @@ fn simulate_one(
     Ok(SimulatedSession {
         profile: s.profile(),
         national_pix: (0..plan.competences.len()).map(|k| s.national_pix(k)).collect(),
+        set_aside: s.set_aside(),
         records: s.records,
+    })
+}
+
+/// Fits Sympson–Hetter control parameters for full sessions over `pool` with `plan` (Sympson &
+/// Hetter 1985; the same loop as [`crate::exposure::fit_sympson_hetter`]): the population is
+/// `true_thetas` (one row of θ per competence of the plan per simulated agent), every iteration
+/// re-runs the same sessions (common random numbers) with the current k_i, counts for each item
+/// the share of sessions whose rule selected it (administered, or set aside by the lottery),
+/// P(S_i), and sets k_i ← min(1, r / P(S_i)), until the highest expected administration rate
+/// P(S_i) · k_i is within 0.01 of `target` or `max_iterations` is reached. Infeasible when a
+/// competence's maximum length ÷ r exceeds its live items.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_sympson_hetter_pool(
+    pool: &Pool,
+    plan: &Plan,
+    config: &SessionConfig,
+    true_thetas: &[Vec<f64>],
+    true_params: Option<&[ItemParams]>,
+    seed: u64,
+    threads: usize,
+    target: f64,
+    max_iterations: usize,
+) -> Result<crate::exposure::ShFit, EngineError> {
+    for cp in &plan.competences {
+        let usable = pool
+            .competence(&cp.code)
+            .map_or(0, |c| pool.competences[c].live.len());
+        crate::exposure::check_feasible(target, cp.max_items, usable)?;
+    }
+    let index: std::collections::HashMap<&str, usize> = pool
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.id.as_str(), i))
+        .collect();
+    let n_items = pool.items.len();
+    let mut k = vec![1.0; n_items];
+    let n = true_thetas.len().max(1) as f64;
+    let mut last_max = f64::INFINITY;
+    for it in 0..max_iterations.max(1) {
+        let cfg = SessionConfig {
+            exposure: Some(k.clone()),
+            ..config.clone()
+        };
+        let sessions = simulate_pool(pool, plan, &cfg, true_thetas, true_params, seed, threads)?;
+        let mut selected = vec![0usize; n_items];
+        for s in &sessions {
+            for r in s.records.iter().filter(|r| !r.pretest) {
+                if let Some(&i) = index.get(r.item.as_str()) {
+                    selected[i] += 1;
+                }
+            }
+            for &i in &s.set_aside {
+                selected[i] += 1;
+            }
+        }
+        let p_selected: Vec<f64> = selected.iter().map(|&c| c as f64 / n).collect();
+        last_max = p_selected.iter().zip(&k).map(|(p, k)| p * k).fold(0.0, f64::max);
+        if last_max <= target + crate::exposure::TOLERANCE {
+            return Ok(crate::exposure::ShFit {
+                k,
+                iterations: it + 1,
+                max_exposure: last_max,
+                converged: true,
+            });
+        }
+        for (ki, &ps) in k.iter_mut().zip(&p_selected) {
+            *ki = if ps > 0.0 { (target / ps).min(1.0) } else { 1.0 };
+        }
+    }
+    Ok(crate::exposure::ShFit {
+        k,
+        iterations: max_iterations.max(1),
+        max_exposure: last_max,
+        converged: false,
     })
 }
 

@@ -531,6 +531,7 @@ mod tests {
                     total_pix: pix,
                 },
                 national_pix: vec![national],
+                set_aside: Vec::new(),
                 records: items.iter().map(|i| record(i)).collect(),
             };
         let sessions = vec![

@@ -33,11 +33,6 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
             "--responses is not supported with --bank: the answers are drawn from the true abilities and the true item parameters"
         );
     }
-    if args.exposure_target.is_some() {
-        bail!(
-            "--exposure-target (fitting Sympson–Hetter) is not available with --bank; fit over an item file, or pass --exposure-params FILE (`id,k` over the bank's item ids)"
-        );
-    }
     if args.scale != 1.0 {
         bail!("--scale applies to item files: a bank's parameters are on the logistic metric (D = 1)");
     }
@@ -141,7 +136,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         Estimator::Mle => EstimatorKind::Mle,
         Estimator::Wle => EstimatorKind::Wle,
     };
-    let config = SessionConfig {
+    let mut config = SessionConfig {
         rule,
         estimator,
         randomesque: args.randomesque.unwrap_or(1),
@@ -154,6 +149,39 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         .max(1);
 
     let start = Instant::now();
+    // Sympson–Hetter fitted over the same population and plan, then used for the run
+    let mut fitted = None;
+    if let Some(r) = args.exposure_target {
+        let fit = jauge_engine::fit_sympson_hetter_pool(
+            &pool,
+            &plan,
+            &config,
+            &thetas,
+            true_params.as_deref(),
+            args.seed,
+            threads,
+            r,
+            args.exposure_iterations,
+        )?;
+        if !fit.converged {
+            eprintln!(
+                "warning: Sympson–Hetter did not reach {r} + 0.01 in {} iterations (max exposure {:.3})",
+                fit.iterations, fit.max_exposure
+            );
+        }
+        config.exposure = Some(fit.k.clone());
+        fitted = Some(fit);
+    }
+    if let (Some(path), Some(fit)) = (&args.exposure_out, &fitted) {
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("{}: cannot write", path.display()))?,
+        );
+        writeln!(f, "id,k")?;
+        for (id, k) in item_ids.iter().zip(&fit.k) {
+            writeln!(f, "{id},{k}")?;
+        }
+        f.flush()?;
+    }
     let sessions = simulate_pool(
         &pool,
         &plan,
@@ -259,6 +287,16 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
             "us_per_item": num(seconds * 1e6 / administered.max(1.0)),
             "competences": study.competences.iter().map(figures).collect::<Vec<_>>(),
         });
+        let mut v = v;
+        if let Some(fit) = &fitted {
+            v["exposure_fit"] = serde_json::json!({
+                "target": args.exposure_target.map(num),
+                "iterations": fit.iterations,
+                "converged": fit.converged,
+                "max_exposure_fit": num(fit.max_exposure),
+                "items_controlled": fit.k.iter().filter(|&&k| k < 1.0).count(),
+            });
+        }
         print_json(&v)?;
     } else {
         print_table(&study, n, &args, seconds)?;
