@@ -39,7 +39,7 @@ pub fn finish(result: anyhow::Result<u8>) -> ExitCode {
 /// Prints one JSON document on stdout (the `--json` contract: exactly one document, no NaN).
 pub fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
+    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
     writeln!(out)?;
     Ok(())
 }
