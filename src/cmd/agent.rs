@@ -1,6 +1,7 @@
 //! `jauge agent`: list agents, show everything stored about one (right of access), erase one
 //! (right to erasure).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -99,7 +100,12 @@ pub fn run(cmd: AgentCommand) -> anyhow::Result<u8> {
                 print_json(&json!({ "agents": list }))?;
             } else {
                 for a in &agents {
-                    println!("{}\t{}", a.external_id, a.organisation.as_deref().unwrap_or("-"));
+                    writeln!(
+                        std::io::stdout(),
+                        "{}\t{}",
+                        a.external_id,
+                        a.organisation.as_deref().unwrap_or("-")
+                    )?;
                 }
                 eprintln!("{} agent(s)", agents.len());
             }
@@ -129,7 +135,7 @@ pub fn run(cmd: AgentCommand) -> anyhow::Result<u8> {
             if common.json {
                 print_json(&doc)?;
             } else {
-                println!("{}", serde_json::to_string_pretty(&doc)?);
+                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&doc)?)?;
             }
             Ok(0)
         }

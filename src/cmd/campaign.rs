@@ -1,5 +1,6 @@
 //! `jauge organisation create|list` and `jauge campaign create|list|show`.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -124,7 +125,7 @@ pub fn run_organisation(cmd: OrganisationCommand) -> anyhow::Result<u8> {
                 print_json(&json!({ "organisations": v }))?;
             } else {
                 for o in &list {
-                    println!("{}\t{}", o.code, o.name);
+                    writeln!(std::io::stdout(), "{}\t{}", o.code, o.name)?;
                 }
                 eprintln!("{} organisation(s)", list.len());
             }
@@ -172,12 +173,13 @@ pub fn run_campaign(cmd: CampaignCommand) -> anyhow::Result<u8> {
                 print_json(&json!({ "campaigns": list.iter().map(campaign_json).collect::<Vec<_>>() }))?;
             } else {
                 for c in &list {
-                    println!(
+                    writeln!(
+                        std::io::stdout(),
                         "{}\t{}\t{}",
                         c.name,
                         c.organisation.as_deref().unwrap_or("-"),
                         c.plan
-                    );
+                    )?;
                 }
                 eprintln!("{} campaign(s)", list.len());
             }
@@ -192,7 +194,7 @@ pub fn run_campaign(cmd: CampaignCommand) -> anyhow::Result<u8> {
             if common.json {
                 print_json(&v)?;
             } else {
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&v)?)?;
             }
             Ok(0)
         }

@@ -1,5 +1,6 @@
 //! `jauge profile show|history`: an agent's results, as `CONTRACTS.md` fixes them.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -55,14 +56,21 @@ fn competence_json(code: &str, p: Option<&ProfileSnapshot>) -> Value {
     }
 }
 
-fn table(rows: &[(String, Option<ProfileSnapshot>)]) {
-    println!(
+fn table(rows: &[(String, Option<ProfileSnapshot>)]) -> std::io::Result<()> {
+    writeln!(
+        std::io::stdout(),
         "{:<6} {:>5} {:>4} {:>9} {:>7} {:>6}  assessed_at",
-        "code", "level", "pix", "interval", "theta", "se"
-    );
+        "code",
+        "level",
+        "pix",
+        "interval",
+        "theta",
+        "se"
+    )?;
     for (code, p) in rows {
         match p {
-            Some(p) => println!(
+            Some(p) => writeln!(
+                std::io::stdout(),
                 "{:<6} {:>5} {:>4} {:>9} {:>7.3} {:>6.3}  {}{}",
                 code,
                 p.level,
@@ -74,13 +82,19 @@ fn table(rows: &[(String, Option<ProfileSnapshot>)]) {
                 p.capped_at
                     .map(|c| format!(" (capped at {c})"))
                     .unwrap_or_default()
-            ),
-            None => println!(
+            )?,
+            None => writeln!(
+                std::io::stdout(),
                 "{code:<6} {:>5} {:>4} {:>9} {:>7} {:>6}  -",
-                "-", "-", "-", "-", "-"
-            ),
+                "-",
+                "-",
+                "-",
+                "-",
+                "-"
+            )?,
         }
     }
+    Ok(())
 }
 
 /// Runs a `jauge profile` subcommand.
@@ -96,8 +110,8 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
                     "competences": p.competences.iter().map(|(c, s)| competence_json(c, s.as_ref())).collect::<Vec<_>>(),
                 }))?;
             } else {
-                println!("{}: {} pix", p.agent, p.total_pix);
-                table(&p.competences);
+                writeln!(std::io::stdout(), "{}: {} pix", p.agent, p.total_pix)?;
+                table(&p.competences)?;
             }
             Ok(0)
         }
@@ -119,13 +133,14 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
                 print_json(&json!({"agent": agent.external_id, "sessions": sessions}))?;
             } else {
                 for s in &h {
-                    println!(
+                    writeln!(
+                        std::io::stdout(),
                         "session {} finished {}",
                         s.session,
                         s.finished_at.map(|t| t.to_string()).unwrap_or_default()
-                    );
-                    table(&s.competences);
-                    println!();
+                    )?;
+                    table(&s.competences)?;
+                    writeln!(std::io::stdout())?;
                 }
                 eprintln!("{} finished session(s)", h.len());
             }
