@@ -1,6 +1,6 @@
 //! The estimators against independent reference values computed by brute force with SciPy
 //! (`tests/reference/irt_reference.py` at the repository root; its printed table is pasted
-//! below unchanged). MLE/MAP: global maximum on a 160,001-point grid refined by `brentq`;
+//! below, only laid out by rustfmt). MLE/MAP: global maximum on a 160,001-point grid refined by `brentq`;
 //! WLE: Warm's estimating function integrated on that grid, refined by `brentq`; EAP: the
 //! quadrature rule of SCORING.md.
 
