@@ -10,7 +10,6 @@ use clap::{Subcommand, ValueEnum};
 use jauge_bank::{Diagnostic, Loaded, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
-
 /// The `jauge bank` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum BankCommand {
@@ -170,9 +169,9 @@ impl miette::Diagnostic for Report<'_> {
 /// otherwise (or with NO_COLOR).
 fn render(d: &Diagnostic, loaded: &Loaded, dir: &Path) -> String {
     let source = if d.line > 0 {
-        loaded.source(&d.file).map(|text| {
-            NamedSource::new(dir.join(&d.file).display().to_string(), text.to_string())
-        })
+        loaded
+            .source(&d.file)
+            .map(|text| NamedSource::new(dir.join(&d.file).display().to_string(), text.to_string()))
     } else {
         None
     };
@@ -247,11 +246,7 @@ fn stats(dir: &Path, json: bool) -> anyhow::Result<u8> {
     }
     let types: Vec<String> = stats.types.iter().map(|(t, n)| format!("{t} {n}")).collect();
     writeln!(out, "live items by type: {}", types.join(", "))?;
-    let statuses: Vec<String> = stats
-        .statuses
-        .iter()
-        .map(|(s, n)| format!("{s} {n}"))
-        .collect();
+    let statuses: Vec<String> = stats.statuses.iter().map(|(s, n)| format!("{s} {n}")).collect();
     writeln!(out, "items by status: {}", statuses.join(", "))?;
     writeln!(out, "skills with live items: {}", stats.skills.len())?;
     Ok(0)
@@ -262,8 +257,9 @@ fn export(dir: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Resul
     let ExportFormat::Json = format;
     let doc = serde_json::to_string_pretty(&loaded.bank.export())?;
     match out {
-        Some(path) => fs::write(path, format!("{doc}\n"))
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => {
+            fs::write(path, format!("{doc}\n")).with_context(|| format!("cannot write {}", path.display()))?
+        }
         None => {
             let mut stdout = io::stdout().lock();
             writeln!(stdout, "{doc}")?;

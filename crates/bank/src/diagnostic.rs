@@ -122,6 +122,17 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// The span of the first `needle` inside `within` in the file's text, else `within`.
+    pub(crate) fn narrow(&self, within: Range<usize>, needle: &str) -> Range<usize> {
+        self.index
+            .text
+            .get(within.clone())
+            .and_then(|t| t.find(needle))
+            .map_or(within.clone(), |i| {
+                within.start + i..within.start + i + needle.len()
+            })
+    }
+
     /// The 1-based (line, column) of a byte offset.
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         self.index.position(offset)

@@ -73,9 +73,9 @@ pub use load::{
     CALIBRATION_DIR, FRAMEWORK_FILE, LoadError, Loaded, MIN_LIVE_PER_CELL, SourceFile, load_dir, load_files,
 };
 pub use model::{
-    Bank, Blank, Calibration, Export, CalibrationEntry, ChoiceOption, Competence, Domain, Framework, Item, ItemText,
-    ItemType, Kind, Lang, Location, NumberAccept, NumberSpec, ParamSource, Parameters, StandardErrors,
-    Status, Tolerances, Translated, Tube, provisional_params, skill_id,
+    Bank, Blank, Calibration, CalibrationEntry, ChoiceOption, Competence, Domain, Export, Framework, Item,
+    ItemText, ItemType, Kind, Lang, Location, NumberAccept, NumberSpec, ParamSource, Parameters,
+    StandardErrors, Status, Tolerances, Translated, Tube, provisional_params, skill_id,
 };
 pub use shown::{ShowError, ShownOption, ShownQuestion};
 pub use stats::{Cell, SkillStats, Stats};

@@ -920,7 +920,7 @@ impl Loader {
                     question_pos.get_mut(lang).replace(Pos::of(r.sink, qspan));
                     texts.get_mut(lang).question = q;
                 }
-                None if !lt.contains_key("question") => r.error(
+                None if !lt.contains_key("question") && !typo_of(lt, TEXT_KEYS, "question") => r.error(
                     "missing-translation",
                     lspan.clone(),
                     format!("{what} has no {name} question"),
@@ -947,7 +947,7 @@ impl Loader {
                     }
                     texts.get_mut(lang).explanation = e;
                 }
-                None if !lt.contains_key("explanation") => r.error(
+                None if !lt.contains_key("explanation") && !typo_of(lt, TEXT_KEYS, "explanation") => r.error(
                     "missing-translation",
                     lspan.clone(),
                     format!("{what} has no {name} explanation"),
@@ -960,7 +960,11 @@ impl Loader {
             }
         }
 
-        let kind = item_type.and_then(|ty| self.kind(r, t, ty, &header, &texts, &what));
+        let qspans = Translated {
+            fr: question_pos.fr.as_ref().map(|p| p.span.clone()),
+            en: question_pos.en.as_ref().map(|p| p.span.clone()),
+        };
+        let kind = item_type.and_then(|ty| self.kind(r, t, ty, &header, (&texts, &qspans), &what));
 
         // Parameters.
         let provisional = kind.as_ref().zip(level).map(|(k, l)| provisional_params(l, k));
@@ -1065,7 +1069,7 @@ impl Loader {
         t: &DeTable<'_>,
         ty: ItemType,
         header: &Range<usize>,
-        texts: &Translated<ItemText>,
+        (texts, qspans): (&Translated<ItemText>, &Translated<Option<Range<usize>>>),
         what: &str,
     ) -> Option<Kind> {
         // Keys that have no meaning for this type.
@@ -1092,11 +1096,12 @@ impl Loader {
                 .any(|l| !placeholders(&texts.get(*l).question).is_empty());
             for lang in Lang::ALL {
                 let found = placeholders(&texts.get(lang).question);
+                let at = qspans.get(lang).clone().unwrap_or_else(|| header.clone());
                 if ids.is_empty() || (!required && !any) {
                     if !found.is_empty() && ids.is_empty() {
                         r.error(
                             "blank-mismatch",
-                            header.clone(),
+                            at.clone(),
                             format!(
                                 "the {lang} question has a blank {{{{{}}}}} but a {ty} item has no blanks",
                                 found[0]
@@ -1109,9 +1114,14 @@ impl Loader {
                 for id in ids {
                     let n = found.iter().filter(|f| *f == id).count();
                     if n != 1 {
+                        let at = if n > 1 {
+                            r.sink.narrow(at.clone(), &format!("{{{{{id}"))
+                        } else {
+                            at.clone()
+                        };
                         r.error(
                             "blank-mismatch",
-                            header.clone(),
+                            at,
                             if n == 0 {
                                 format!("the {lang} question does not contain the blank {{{{{id}}}}}")
                             } else {
@@ -1125,9 +1135,10 @@ impl Loader {
                 }
                 for f in &found {
                     if !ids.contains(f) {
+                        let at = r.sink.narrow(at.clone(), &format!("{{{{{f}"));
                         r.error(
                             "blank-mismatch",
-                            header.clone(),
+                            at,
                             format!(
                                 "the {lang} question has a blank {{{{{f}}}}} that no [[item.blank]] declares"
                             ),
@@ -1972,6 +1983,15 @@ impl Loader {
             }
         }
     }
+}
+
+/// Whether an unknown key of `t` is a likely typo of `key` (then the unknown-key diagnostic
+/// already says what is missing).
+fn typo_of(t: &DeTable<'_>, known: &[&str], key: &str) -> bool {
+    t.iter().any(|(k, _)| {
+        let k: &str = k.get_ref();
+        !known.contains(&k) && did_you_mean(k, known.iter().copied()) == Some(key)
+    })
 }
 
 /// The `fr` and `en` titles of a framework entry.

@@ -332,9 +332,7 @@ impl NumberSpec {
     pub fn accepts(&self, x: f64) -> bool {
         let slack = |v: f64| 1e-9 * v.abs().max(1.0);
         match self.accept {
-            NumberAccept::Tolerance { value, tolerance } => {
-                (x - value).abs() <= tolerance + slack(value)
-            }
+            NumberAccept::Tolerance { value, tolerance } => (x - value).abs() <= tolerance + slack(value),
             NumberAccept::Range { min, max } => x >= min - slack(min) && x <= max + slack(max),
         }
     }

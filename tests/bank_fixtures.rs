@@ -1,0 +1,444 @@
+//! The malformed banks of `tests/bank-fixtures/`: each must produce exactly the diagnostics
+//! listed here (severity, check, file, line, message). The cell warnings (`thin-cell`,
+//! `single-skill-level`), which every tiny fixture draws, are only compared in their own
+//! fixtures.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jauge_bank::{Severity, load_dir};
+
+const E: Severity = Severity::Error;
+const W: Severity = Severity::Warning;
+
+/// One diagnostic as compared: severity, check, file, line, message.
+type Seen<'a> = (Severity, &'a str, &'a str, usize, &'a str);
+
+type Expected = (
+    &'static str,
+    Severity,
+    &'static str,
+    &'static str,
+    usize,
+    &'static str,
+);
+
+/// Every fixture's diagnostics; each line points at the key or table at fault in the fixture.
+const EXPECTED: &[Expected] = &[
+    (
+        "binary-garbage",
+        E,
+        "not-utf8",
+        "1.1/garbage.toml",
+        0,
+        "this file is not UTF-8 text (invalid byte at offset 128)",
+    ),
+    (
+        "blank-not-in-text",
+        E,
+        "blank-mismatch",
+        "1.1/operateurs.toml",
+        14,
+        "the en question does not contain the blank {{b2}}",
+    ),
+    (
+        "blank-not-in-text",
+        E,
+        "blank-mismatch",
+        "1.1/operateurs.toml",
+        14,
+        "the en question has a blank {{B2}} that no [[item.blank]] declares",
+    ),
+    (
+        "blank-undeclared",
+        E,
+        "blank-mismatch",
+        "1.1/operateurs.toml",
+        14,
+        "the en question has a blank {{b3}} that no [[item.blank]] declares",
+    ),
+    (
+        "calibration-invalid",
+        E,
+        "invalid-irt",
+        "calibration/2026-12-01.csv",
+        2,
+        "invalid IRT parameters: discrimination a must be > 0 (got 0)",
+    ),
+    (
+        "calibration-unknown-item",
+        E,
+        "calibration-unknown-item",
+        "calibration/2026-12-01.csv",
+        3,
+        "the calibration names an unknown item `op-9`",
+    ),
+    (
+        "cut-file",
+        E,
+        "toml-syntax",
+        "1.1/operateurs.toml",
+        11,
+        "TOML syntax: key with no value, expected `=`",
+    ),
+    (
+        "distractor-accepted",
+        E,
+        "distractor-accepted",
+        "1.1/operateurs.toml",
+        3,
+        "the wrong option `d` reads the same as the right option `b` (fr: \"-\")",
+    ),
+    (
+        "distractor-accepted",
+        E,
+        "distractor-accepted",
+        "1.1/operateurs.toml",
+        3,
+        "the wrong option `d` reads the same as the right option `b` (en: \"-\")",
+    ),
+    (
+        "duplicate-id-across-files",
+        E,
+        "duplicate-id",
+        "1.1/sources.toml",
+        4,
+        "item id `op-1` is already used at 1.1/operateurs.toml:4",
+    ),
+    (
+        "duplicate-id-same-file",
+        E,
+        "duplicate-id",
+        "1.1/operateurs.toml",
+        34,
+        "item id `op-1` is already used at 1.1/operateurs.toml:4",
+    ),
+    (
+        "duplicate-tube",
+        E,
+        "duplicate-tube",
+        "framework.toml",
+        21,
+        "tube `operateurs` is already declared in competence 1.1",
+    ),
+    (
+        "empty-explanation",
+        E,
+        "empty-explanation",
+        "1.1/operateurs.toml",
+        16,
+        "the English explanation is empty",
+    ),
+    (
+        "invalid-irt",
+        E,
+        "invalid-irt",
+        "1.1/operateurs.toml",
+        11,
+        "invalid IRT parameters: discrimination a must be > 0 (got -1)",
+    ),
+    (
+        "key-not-for-type",
+        E,
+        "key-not-for-type",
+        "1.1/operateurs.toml",
+        22,
+        "`option` has no meaning for a text item",
+    ),
+    (
+        "level-above-max",
+        E,
+        "level-above-max",
+        "1.1/operateurs.toml",
+        5,
+        "level 3 is above the highest open level of competence 1.1 (2)",
+    ),
+    (
+        "missing-translation",
+        E,
+        "missing-translation",
+        "1.1/operateurs.toml",
+        3,
+        "item `op-1` has no English text",
+    ),
+    (
+        "missing-type",
+        E,
+        "missing-key",
+        "1.1/operateurs.toml",
+        3,
+        "item `op-1` has no `type`",
+    ),
+    (
+        "multiple-solution-all",
+        E,
+        "multiple-solution-all",
+        "1.1/operateurs.toml",
+        8,
+        "every option is in the solution",
+    ),
+    (
+        "multiple-solution-empty",
+        E,
+        "multiple-solution-empty",
+        "1.1/operateurs.toml",
+        8,
+        "the solution of a multiple item is empty",
+    ),
+    (
+        "no-framework",
+        E,
+        "no-framework",
+        "framework.toml",
+        0,
+        "the bank has no framework.toml",
+    ),
+    (
+        "number-reject-accepted",
+        E,
+        "reject-accepted",
+        "1.1/operateurs.toml",
+        20,
+        "the wrong value 9 is accepted by this item's tolerance",
+    ),
+    (
+        "number-tolerance-and-range",
+        E,
+        "invalid-number",
+        "1.1/operateurs.toml",
+        19,
+        "give either tolerance or min and max, not both",
+    ),
+    (
+        "option-count",
+        E,
+        "option-count",
+        "1.1/operateurs.toml",
+        3,
+        "a single item has 3 to 6 options; this one has 2",
+    ),
+    (
+        "override-without-reason",
+        E,
+        "override-without-reason",
+        "1.1/operateurs.toml",
+        10,
+        "[item.irt] overrides the provisional parameters without a reason",
+    ),
+    (
+        "reject-accepted",
+        E,
+        "reject-accepted",
+        "1.1/operateurs.toml",
+        21,
+        "the wrong answer \"RECHERCHEH\" is accepted by blank `b1` (fr: it matches \"RECHERCHEV\")",
+    ),
+    (
+        "reject-accepted",
+        E,
+        "reject-accepted",
+        "1.1/operateurs.toml",
+        21,
+        "the wrong answer \"HLOOKUP\" is accepted by blank `b1` (en: it matches \"VLOOKUP\")",
+    ),
+    (
+        "same-text",
+        W,
+        "same-text",
+        "1.1/operateurs.toml",
+        41,
+        "the fr question is the same as that of item `op-1` (1.1/operateurs.toml:4)",
+    ),
+    (
+        "single-skill-level",
+        W,
+        "single-skill-level",
+        "framework.toml",
+        8,
+        "competence 1.1 level 1 has a single skill (@operateurs1): it can only reach 4 of its 8 pix",
+    ),
+    (
+        "single-two-solutions",
+        E,
+        "single-solution-count",
+        "1.1/operateurs.toml",
+        8,
+        "a single item has exactly one right option; the solution lists 2",
+    ),
+    (
+        "solution-not-option",
+        E,
+        "solution-not-option",
+        "1.1/operateurs.toml",
+        8,
+        "the solution `d` is not among the options",
+    ),
+    (
+        "thin-cell",
+        W,
+        "thin-cell",
+        "framework.toml",
+        8,
+        "competence 1.1 level 1 has 2 live item(s); adaptive selection needs at least 3",
+    ),
+    (
+        "unknown-competence-folder",
+        W,
+        "unknown-competence",
+        "9.9/operateurs.toml",
+        1,
+        "folder `9.9` is not the code of a competence",
+    ),
+    (
+        "unknown-domain",
+        E,
+        "unknown-domain",
+        "framework.toml",
+        10,
+        "unknown domain `7`",
+    ),
+    (
+        "unknown-key",
+        E,
+        "unknown-key",
+        "1.1/operateurs.toml",
+        12,
+        "unknown key `explantion` in [item.fr]",
+    ),
+    (
+        "unknown-level",
+        E,
+        "unknown-level",
+        "1.1/operateurs.toml",
+        5,
+        "unknown level 9: levels run from 1 to 8",
+    ),
+    (
+        "unknown-tube",
+        E,
+        "unknown-tube",
+        "1.1/operateurs.toml",
+        1,
+        "unknown tube `operateur`",
+    ),
+    (
+        "unknown-type",
+        E,
+        "unknown-type",
+        "1.1/operateurs.toml",
+        6,
+        "unknown type `singel`",
+    ),
+    (
+        "unknown-variant",
+        E,
+        "unknown-variant",
+        "1.1/operateurs.toml",
+        9,
+        "variant_of names an unknown item `op-2`",
+    ),
+    (
+        "wrong-folder",
+        W,
+        "wrong-folder",
+        "1.2/operateurs.toml",
+        1,
+        "tube `operateurs` belongs to competence 1.1, but the file is in folder 1.2",
+    ),
+    (
+        "wrong-type",
+        E,
+        "wrong-type",
+        "1.1/operateurs.toml",
+        5,
+        "`level` must be an integer, found a string",
+    ),
+];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bank-fixtures")
+}
+
+#[test]
+fn every_fixture_gives_exactly_its_diagnostics() {
+    let mut expected: BTreeMap<&str, Vec<Seen<'_>>> = BTreeMap::new();
+    for (name, sev, code, file, line, msg) in EXPECTED {
+        expected
+            .entry(name)
+            .or_default()
+            .push((*sev, *code, *file, *line, *msg));
+    }
+    let mut seen = 0;
+    for entry in std::fs::read_dir(fixtures()).expect("the fixtures folder") {
+        let path = entry.expect("a fixture").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let loaded = load_dir(&path).expect("a readable fixture");
+        let cells = ["thin-cell", "single-skill-level"];
+        let got: Vec<Seen<'_>> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| !cells.contains(&d.code) || cells.contains(&name.as_str()))
+            .map(|d| (d.severity, d.code, d.file.as_str(), d.line, d.message.as_str()))
+            .collect();
+        let want = expected.get(name.as_str()).cloned().unwrap_or_default();
+        assert_eq!(got, want, "fixture {name}");
+        assert!(!want.is_empty(), "fixture {name} has no expected diagnostic");
+        seen += 1;
+    }
+    assert!(seen >= 25, "only {seen} fixtures");
+    assert_eq!(seen, expected.len(), "a fixture listed here is missing on disk");
+}
+
+#[test]
+fn diagnostics_carry_column_item_and_help() {
+    let loaded = load_dir(&fixtures().join("unknown-key")).expect("readable");
+    let d = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "unknown-key")
+        .expect("the typo is reported");
+    assert_eq!((d.line, d.column), (12, 1));
+    assert_eq!(d.item.as_deref(), Some("op-1"));
+    assert_eq!(d.help.as_deref(), Some("did you mean `explanation`?"));
+    let text = loaded.source("1.1/operateurs.toml").expect("the source is kept");
+    assert_eq!(&text[d.span.clone()], "explantion");
+}
+
+#[test]
+fn a_bank_with_errors_keeps_its_other_items() {
+    // The duplicate is left out, the first item kept.
+    let loaded = load_dir(&fixtures().join("duplicate-id-across-files")).expect("readable");
+    assert_eq!(loaded.bank.items.len(), 1);
+    assert_eq!(loaded.bank.items[0].location.file, "1.1/operateurs.toml");
+    // Garbage next to a good file: the good file's item is loaded.
+    let loaded = load_dir(&fixtures().join("binary-garbage")).expect("readable");
+    assert_eq!(loaded.bank.items.len(), 1);
+}
+
+#[test]
+fn calibration_overlays_the_items() {
+    let loaded = load_dir(&fixtures().join("calibration-unknown-item")).expect("readable");
+    let item = loaded.bank.item("op-1").expect("op-1");
+    assert_eq!(
+        (
+            item.params().a(),
+            item.params().b(),
+            item.params().c(),
+            item.params().d()
+        ),
+        (1.2, -1.1, 0.2, 1.0)
+    );
+    match &item.parameters.source {
+        jauge_bank::ParamSource::Calibrated { version, se } => {
+            assert_eq!(version, "2026-12-01");
+            assert_eq!((se.a, se.b, se.c), (Some(0.1), Some(0.2), None));
+        }
+        other => panic!("not calibrated: {other:?}"),
+    }
+    assert_eq!(loaded.bank.calibrations.len(), 1);
+    assert_eq!(loaded.bank.calibrations[0].items, 1);
+}
