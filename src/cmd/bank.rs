@@ -171,6 +171,7 @@ fn render(d: &Diagnostic, loaded: &Loaded, dir: &Path) -> String {
     let source = if d.line > 0 {
         loaded
             .source(&d.file)
+            .filter(|text| excerpt_fits(text, d))
             .map(|text| NamedSource::new(dir.join(&d.file).display().to_string(), text.to_string()))
     } else {
         None
@@ -185,11 +186,33 @@ fn render(d: &Diagnostic, loaded: &Loaded, dir: &Path) -> String {
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     let report = Report { d, source };
-    if handler.render_report(&mut out, &report).is_err() {
+    // The excerpt renderer is a third-party crate: should it fail or panic on some odd line, the
+    // diagnostic is still printed, plainly, and the other ones after it.
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        handler.render_report(&mut out, &report)
+    }));
+    std::panic::set_hook(previous_hook);
+    if !matches!(rendered, Ok(Ok(()))) {
         out = format!("{d}\n");
     }
     out.push('\n');
     out
+}
+
+/// Whether the lines a diagnostic points at are short enough to show (a 100 000-character line
+/// of garbage is named, not printed).
+fn excerpt_fits(text: &str, d: &Diagnostic) -> bool {
+    const MAX: usize = 500;
+    let start = d.span.start.min(text.len());
+    let end = d.span.end.clamp(start, text.len());
+    if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return false;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    line_end - line_start <= MAX
 }
 
 fn stats(dir: &Path, json: bool) -> anyhow::Result<u8> {
