@@ -254,7 +254,11 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
     let mut texts: Vec<(String, Option<String>)> = Vec::new();
     for (path, bytes) in files {
         let text = match String::from_utf8(bytes) {
-            Ok(t) => Some(t),
+            // A byte-order mark, which some editors write, is not part of the text.
+            Ok(t) => Some(match t.strip_prefix('\u{feff}') {
+                Some(rest) => rest.to_string(),
+                None => t,
+            }),
             Err(e) => {
                 diags.push(whole(
                     Severity::Error,
