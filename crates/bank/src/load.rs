@@ -298,9 +298,7 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
     }
     let item_files: Vec<&(String, Option<String>)> = texts
         .iter()
-        .filter(|(p, _)| {
-            p != FRAMEWORK_FILE && p.ends_with(".toml") && !p.starts_with(&format!("{CALIBRATION_DIR}/"))
-        })
+        .filter(|(p, _)| p != FRAMEWORK_FILE && p.ends_with(".toml"))
         .collect();
     if item_files.is_empty() && loader.framework_ok {
         diags.push(whole(
