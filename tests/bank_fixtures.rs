@@ -553,6 +553,22 @@ const EXPECTED: &[Expected] = &[
         5,
         "`level` must be an integer, found a string",
     ),
+    (
+        "placeholder-in-choice",
+        W,
+        "blank-mismatch",
+        "1.1/operateurs.toml",
+        11,
+        "the fr question has a blank {{nom}} but a single item has no blanks",
+    ),
+    (
+        "placeholder-in-choice",
+        W,
+        "blank-mismatch",
+        "1.1/operateurs.toml",
+        15,
+        "the en question has a blank {{name}} but a single item has no blanks",
+    ),
 ];
 
 fn fixtures() -> PathBuf {
