@@ -298,9 +298,7 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
     }
     let item_files: Vec<&(String, Option<String>)> = texts
         .iter()
-        .filter(|(p, _)| {
-            p != FRAMEWORK_FILE && p.ends_with(".toml") && !p.starts_with(&format!("{CALIBRATION_DIR}/"))
-        })
+        .filter(|(p, _)| p != FRAMEWORK_FILE && p.ends_with(".toml"))
         .collect();
     if item_files.is_empty() && loader.framework_ok {
         diags.push(whole(
@@ -1103,14 +1101,20 @@ impl Loader {
                 let at = qspans.get(lang).clone().unwrap_or_else(|| header.clone());
                 if ids.is_empty() || (!required && !any) {
                     if !found.is_empty() && ids.is_empty() {
-                        r.error(
+                        // A warning: `{{…}}` may be literal text (a mail-merge field…).
+                        let at = r.sink.narrow(at.clone(), "{{");
+                        r.warning(
                             "blank-mismatch",
-                            at.clone(),
+                            at,
                             format!(
                                 "the {lang} question has a blank {{{{{}}}}} but a {ty} item has no blanks",
                                 found[0]
                             ),
-                            Some("remove the {{…}} or change the type".into()),
+                            Some(
+                                "change the type to text or blanks, or ignore this if the braces are \
+                                 meant literally"
+                                    .into(),
+                            ),
                         );
                     }
                     continue;

@@ -6,7 +6,8 @@
 //! 3. always: `œ` → `oe`, `æ` → `ae` (and capitals); typographic apostrophes and quotes
 //!    (`’ ‘ ‚ ‛ ′ ʼ ´ `` ` ``, `“ ” „ ‟ « » ″`) → `'` and `"`; dashes and the minus sign
 //!    (U+2010–U+2015, U+2212) → `-`; the ellipsis `…` → `...`; every white space (U+00A0 and
-//!    U+202F included) → an ordinary space;
+//!    U+202F included) → an ordinary space; control characters, the soft hyphen and zero-width
+//!    characters (U+200B–U+200D, U+2060, U+FEFF) removed;
 //! 4. combining marks removed when `ignore_accents`, otherwise canonical recomposition (NFC);
 //! 5. every character that is neither a letter, a digit nor a space removed when
 //!    `ignore_punctuation`;
@@ -79,6 +80,8 @@ fn push_mapped(out: &mut String, c: char) {
         }
         '\u{2010}'..='\u{2015}' | '\u{2212}' => out.push('-'),
         '\u{2026}' => out.push_str("..."),
+        // invisible characters pasted with text: soft hyphen, zero-width spaces and joiners
+        '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => {}
         c if c.is_whitespace() => out.push(' '),
         c if c.is_control() => {}
         c => out.push(c),
@@ -167,6 +170,7 @@ mod tests {
         assert_eq!(normalize("e\u{301}te\u{301}", &t), "ete");
         assert_eq!(normalize("Straße", &t), "strasse");
         assert_eq!(normalize("mi—temps – x", &t), "mi-temps - x");
+        assert_eq!(normalize("mot\u{200b}de\u{ad}passe", &t), "motdepasse");
     }
 
     #[test]

@@ -534,6 +534,12 @@ fn the_shown_question_has_no_solution() {
     }
     let bad: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
     assert!(ShownQuestion::new(item, Lang::En, Some(&bad)).is_err());
+    // An item that may not be shuffled is shown in its file order only.
+    let mut fixed = item.clone();
+    fixed.shuffle = false;
+    assert!(ShownQuestion::new(&fixed, Lang::En, Some(&order)).is_err());
+    let file_order: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+    assert!(ShownQuestion::new(&fixed, Lang::En, Some(&file_order)).is_ok());
     let n = ShownQuestion::new(bank.item("n").expect("n"), Lang::Fr, None).expect("number");
     assert_eq!(n.unit.as_deref(), Some("Mo"));
     let bl = ShownQuestion::new(bank.item("bl").expect("bl"), Lang::Fr, None).expect("blanks");
