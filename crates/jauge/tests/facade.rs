@@ -278,3 +278,96 @@ fn plans_are_checked_against_the_bank() {
     assert_eq!(spec.competences.len(), 16);
     assert!(matches!(j.campaign("nope"), Err(Error::UnknownCampaign(_))));
 }
+
+/// A copy of the small test bank (`tests/bank-sim`) in which every item of tube `alpha` is timed.
+fn timed_bank(dir: &Path, seconds: u32) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bank-sim");
+    let dst = dir.join("bank");
+    for sub in ["", "1.1", "1.2"] {
+        std::fs::create_dir_all(dst.join(sub)).unwrap();
+    }
+    for f in [
+        "framework.toml",
+        "1.1/alpha.toml",
+        "1.1/beta.toml",
+        "1.2/gamma.toml",
+        "1.2/delta.toml",
+    ] {
+        let mut text = std::fs::read_to_string(src.join(f)).unwrap();
+        if f == "1.1/alpha.toml" {
+            text = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("level = ") {
+                        format!("{l}\ntime_limit = {seconds}")
+                    } else {
+                        l.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        std::fs::write(dst.join(f), text).unwrap();
+    }
+    dst
+}
+
+#[test]
+fn a_late_answer_to_a_timed_question_scores_zero_and_the_time_factor_is_honoured() {
+    let dir = TempDir::new("timed");
+    let bank = timed_bank(&dir.0, 30);
+    let jauge = Jauge::open(&bank, &dir.db()).unwrap();
+    // an agent with an adjustment: its time factor (1.5) stretches the 30 s limit to 45 s
+    jauge.agent_or_create("adjusted", None).unwrap();
+    jauge
+        .set_adjustments("adjusted", &["extra-time".into()], 1.5)
+        .unwrap();
+    for (agent, factor) in [("plain", 1.0), ("adjusted", 1.5)] {
+        let clock = ManualClock::default();
+        let mut o = options(agent, &["1.1"], 5);
+        o.simulated = false;
+        let mut a = jauge.start(&o, &clock).unwrap();
+        let (mut timed, mut previous_timed) = (0, false);
+        while let Some(q) = a.next_question(&clock).unwrap() {
+            let limit = q.question.time_limit.map(f64::from);
+            assert_eq!(
+                q.allowed_seconds,
+                limit.map(|l| l * factor),
+                "{agent}: the time shown"
+            );
+            // never two timed questions in a row while untimed ones remain (tube beta)
+            assert!(
+                !(previous_timed && limit.is_some() && q.progress.answered < 4),
+                "{agent}"
+            );
+            previous_timed = limit.is_some();
+            // a right answer (an agent far above the bank), given 40 s after the question
+            let answer = a.simulated_answer(8.0).unwrap();
+            clock.advance(40_000);
+            let s = a.submit(&answer, &clock).unwrap();
+            assert_eq!(s.verdict.score, 1);
+            if limit.is_some() {
+                timed += 1;
+                // 40 s is late for 30 s, in time for 30 s × 1.5
+                assert_eq!(s.timed_out, factor == 1.0, "{agent}");
+                assert_eq!(s.score, u8::from(factor > 1.0), "{agent}");
+            } else {
+                assert!(!s.timed_out);
+                assert_eq!(s.score, 1);
+            }
+        }
+        assert!(timed > 0, "{agent}: the session met a timed question");
+        a.finish(&clock).unwrap();
+        // what the store kept: status `timedout`, score 0, the raw answer
+        let store = Store::open_existing(&dir.db()).unwrap();
+        let rec = store.agent_record(agent).unwrap();
+        let rs = &rec.sessions[0].1;
+        let late: Vec<_> = rs.iter().filter(|r| r.status == "timedout").collect();
+        if factor == 1.0 {
+            assert_eq!(late.len(), timed);
+            assert!(late.iter().all(|r| r.score == 0 && !r.raw_answer.is_empty()));
+        } else {
+            assert!(late.is_empty());
+        }
+    }
+}
