@@ -1,25 +1,13 @@
 //! End-to-end: `jauge export`, `jauge agent show|erase|list` and `jauge purge` on a database
 //! populated through the store's API.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use jauge_store::{NewSession, ProfileSnapshot, Store};
 
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("jauge-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 fn jauge(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_jauge"))
