@@ -211,61 +211,12 @@ impl EstimatorKind {
     }
 }
 
-/// Score function pieces at θ: (∂ℓ/∂θ, test information, Σ P′P″/(PQ)).
-fn score_terms(set: &ItemSet, responses: &[(usize, bool)], theta: f64) -> (f64, f64, f64) {
-    let (mut g, mut info, mut j) = (0.0, 0.0, 0.0);
-    for &(i, right) in responses {
-        let p = set.params(i);
-        let (prob, d1, d2) = p.prob_derivatives(theta);
-        let q = p.prob_wrong(theta);
-        let pq = (prob * q).max(1e-300);
-        let u = if right { 1.0 } else { 0.0 };
-        g += (u - prob) * d1 / pq;
-        info += d1 * d1 / pq;
-        j += d1 * d2 / pq;
-    }
-    (g, info, j)
-}
-
-fn log_lik(set: &ItemSet, responses: &[(usize, bool)], theta: f64) -> f64 {
-    responses
-        .iter()
-        .map(|&(i, r)| set.params(i).log_prob(theta, r))
-        .sum()
-}
-
-/// Solves f(θ) = 0 for a function positive on the left of its roots, bounded to [lo, hi]: scans
-/// the grid nodes for a + to − sign change (keeping the one of highest `objective`) and bisects.
-fn bounded_root(nodes: &[f64], f: impl Fn(f64) -> f64, objective: impl Fn(f64) -> f64) -> f64 {
-    let (lo, hi) = (nodes[0], nodes[nodes.len() - 1]);
-    let vals: Vec<f64> = nodes.iter().map(|&t| f(t)).collect();
-    let mut best: Option<(f64, f64)> = None;
-    let consider = |t: f64, best: &mut Option<(f64, f64)>| {
-        let o = objective(t);
-        if best.is_none_or(|(_, bo)| o > bo) {
-            *best = Some((t, o));
-        }
-    };
-    if vals[0] <= 0.0 {
-        consider(lo, &mut best);
-    }
-    if vals[vals.len() - 1] >= 0.0 {
-        consider(hi, &mut best);
-    }
-    for k in 0..nodes.len() - 1 {
-        if vals[k] > 0.0 && vals[k + 1] <= 0.0 {
-            let (mut a, mut b) = (nodes[k], nodes[k + 1]);
-            for _ in 0..60 {
-                let m = 0.5 * (a + b);
-                if f(m) > 0.0 { a = m } else { b = m }
-            }
-            consider(0.5 * (a + b), &mut best);
-        }
-    }
-    best.map_or(0.5 * (lo + hi), |(t, _)| t)
-}
-
 impl AbilityEstimator for EstimatorKind {
+    /// EAP reads the posterior the session keeps; MAP, MLE and WLE are the measurement crate's
+    /// (`jauge_irt::{map, mle, wle}`: global maximum on the grid's range, SEs as `CONTRACTS.md`
+    /// defines them). MLE falls back to EAP until the pattern holds both a right and a wrong
+    /// answer, and an SE the information cannot give (information underflowing to 0) is reported
+    /// as max(EAP SD, 10) rather than infinity.
     fn estimate(
         &self,
         grid: &Grid,
@@ -277,48 +228,27 @@ impl AbilityEstimator for EstimatorKind {
             theta: posterior.mean(),
             se: posterior.sd(),
         };
-        let nodes = grid.nodes();
-        match self {
-            Self::Eap => eap,
-            Self::Map => {
-                let (mu, sd) = (grid.prior_mean(), grid.prior_sd());
-                let v = sd * sd;
-                let theta = bounded_root(
-                    nodes,
-                    |t| score_terms(set, responses, t).0 - (t - mu) / v,
-                    |t| log_lik(set, responses, t) - 0.5 * (t - mu) * (t - mu) / v,
-                );
-                let info = score_terms(set, responses, theta).1;
-                Estimate {
-                    theta,
-                    se: 1.0 / (info + 1.0 / v).sqrt(),
-                }
-            }
-            Self::Mle | Self::Wle => {
-                let mixed = responses.iter().any(|r| r.1) && responses.iter().any(|r| !r.1);
-                if *self == Self::Mle && !mixed || responses.is_empty() {
-                    return eap;
-                }
-                let wle = *self == Self::Wle;
-                let theta = bounded_root(
-                    nodes,
-                    |t| {
-                        let (g, i, j) = score_terms(set, responses, t);
-                        if wle && i > 0.0 { g + j / (2.0 * i) } else { g }
-                    },
-                    |t| log_lik(set, responses, t),
-                );
-                let info = score_terms(set, responses, theta).1;
-                let se = if info > 0.0 {
-                    1.0 / info.sqrt()
-                } else {
-                    f64::INFINITY
-                };
-                Estimate {
-                    theta,
-                    se: if se.is_finite() { se } else { eap.se.max(10.0) },
-                }
-            }
+        let (lo, hi) = grid.range();
+        let Ok(range) = jauge_irt::SearchRange::new(lo, hi) else {
+            return eap;
+        };
+        let pairs = responses.iter().map(|&(i, r)| (set.params(i), r));
+        let mixed = responses.iter().any(|r| r.1) && responses.iter().any(|r| !r.1);
+        let fit = match self {
+            Self::Eap => return eap,
+            Self::Map => jauge_irt::NormalPrior::new(grid.prior_mean(), grid.prior_sd())
+                .and_then(|prior| jauge_irt::map(pairs, prior, range)),
+            Self::Mle if !mixed => return eap,
+            Self::Mle => jauge_irt::mle(pairs, range),
+            Self::Wle if responses.is_empty() => return eap,
+            Self::Wle => jauge_irt::wle(pairs, range),
+        };
+        match fit {
+            Ok(e) => Estimate {
+                theta: e.theta,
+                se: if e.se.is_finite() { e.se } else { eap.se.max(10.0) },
+            },
+            Err(_) => eap,
         }
     }
 }

@@ -134,30 +134,13 @@ pub struct PosteriorKl {
     pub randomesque: usize,
 }
 
-/// Σ x_k y_k with four accumulators (vectorisable).
-#[inline]
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len().min(y.len());
-    let mut acc = [0.0f64; 4];
-    let chunks = n / 4 * 4;
-    for (xc, yc) in x[..chunks].chunks_exact(4).zip(y[..chunks].chunks_exact(4)) {
-        for j in 0..4 {
-            acc[j] += xc[j] * yc[j];
-        }
-    }
-    let tail: f64 = x[chunks..n].iter().zip(&y[chunks..n]).map(|(a, b)| a * b).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
-}
-
-/// KLP of item `i`: Σ_k w_k KL(P(θ̂) ‖ P(θ_k)) = p ln p + q ln q − p Σ w_k ln P_k − q Σ w_k ln Q_k.
+/// KLP of item `i`: Σ_k w_k KL(P(θ̂) ‖ P(θ_k)) = p ln p + q ln q − p Σ w_k ln P_k − q Σ w_k ln Q_k,
+/// from the item set's precomputed likelihood rows (`jauge_irt::kl_posterior_rows`).
 pub fn posterior_kl(set: &ItemSet, i: usize, theta: f64, weights: &[f64]) -> f64 {
     let n = weights.len();
     let row = set.log_row(i);
-    let p = set.params(i).prob(theta);
-    let q = set.params(i).prob_wrong(theta);
-    let (lp, lq) = (dot(weights, &row[..n]), dot(weights, &row[n..]));
-    let xlx = |x: f64| if x > 0.0 { x * x.ln() } else { 0.0 };
-    (xlx(p) + xlx(q) - p * lp - q * lq).max(0.0)
+    let p = set.params(i);
+    jauge_irt::kl_posterior_rows(p.prob(theta), p.prob_wrong(theta), weights, &row[..n], &row[n..])
 }
 
 impl Selector for PosteriorKl {
