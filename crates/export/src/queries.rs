@@ -5,7 +5,7 @@ use std::path::Path;
 
 use jauge_store::Store;
 use jiff::Timestamp;
-use rusqlite::{Row, params};
+use rusqlite::Row;
 
 use crate::sink::{Cell, ColType, Column, Format, open_sink};
 use crate::{ExportError, Pseudonymiser, Result};
@@ -204,8 +204,17 @@ pub struct Target<'a> {
     pub who: &'a str,
 }
 
-fn ts_param(t: Option<Timestamp>) -> Option<i64> {
-    t.map(|t| t.as_microsecond())
+impl Filter {
+    /// The four parameters ?1–?4 of `FILTER_SQL` and the response query: organisation,
+    /// campaign, since and until (µs).
+    fn sql_params(&self) -> (Option<&str>, Option<&str>, Option<i64>, Option<i64>) {
+        (
+            self.organisation.as_deref(),
+            self.campaign.as_deref(),
+            self.since.map(|t| t.as_microsecond()),
+            self.until.map(|t| t.as_microsecond()),
+        )
+    }
 }
 
 /// Exports profiles: one row per agent (its latest finished result per competence among the
@@ -257,15 +266,7 @@ pub fn export_profiles(
     {
         let conn = store.connection();
         let mut st = conn.prepare(&sql)?;
-        let rows = st.query_map(
-            params![
-                filter.organisation,
-                filter.campaign,
-                ts_param(filter.since),
-                ts_param(filter.until)
-            ],
-            snap_row,
-        )?;
+        let rows = st.query_map(filter.sql_params(), snap_row)?;
         let mut cur = Pending {
             head: None,
             per_competence: BTreeMap::new(),
@@ -379,12 +380,7 @@ pub fn export_responses(
     let mut written = 0u64;
     {
         let mut st = store.connection().prepare(sql)?;
-        let mut rows = st.query(params![
-            filter.organisation,
-            filter.campaign,
-            ts_param(filter.since),
-            ts_param(filter.until)
-        ])?;
+        let mut rows = st.query(filter.sql_params())?;
         let ps = target.pseudonymiser;
         let id = |s: String| Cell::Str(ps.map_or_else(|| s.clone(), |p| p.apply(&s)));
         while let Some(r) = rows.next()? {
@@ -463,12 +459,7 @@ pub fn export_aggregate(
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     {
         let mut st = store.connection().prepare(&sql)?;
-        let mut rows = st.query(params![
-            filter.organisation,
-            filter.campaign,
-            ts_param(filter.since),
-            ts_param(filter.until)
-        ])?;
+        let mut rows = st.query(filter.sql_params())?;
         let mut cur: Option<(String, i64)> = None;
         let mut latest: BTreeMap<String, u8> = BTreeMap::new();
         let mut flush = |key: &Option<(String, i64)>, latest: &mut BTreeMap<String, u8>| {
