@@ -327,7 +327,8 @@ fn a_late_answer_to_a_timed_question_scores_zero_and_the_time_factor_is_honoured
         let mut o = options(agent, &["1.1"], 5);
         o.simulated = false;
         let mut a = jauge.start(&o, &clock).unwrap();
-        let (mut timed, mut previous_timed) = (0, false);
+        // (no two timed questions in a row: the engine's `hard_constraints_hold` tests that rule)
+        let mut timed = 0;
         while let Some(q) = a.next_question(&clock).unwrap() {
             let limit = q.question.time_limit.map(f64::from);
             assert_eq!(
@@ -335,12 +336,6 @@ fn a_late_answer_to_a_timed_question_scores_zero_and_the_time_factor_is_honoured
                 limit.map(|l| l * factor),
                 "{agent}: the time shown"
             );
-            // never two timed questions in a row while untimed ones remain (tube beta)
-            assert!(
-                !(previous_timed && limit.is_some() && q.progress.answered < 4),
-                "{agent}"
-            );
-            previous_timed = limit.is_some();
             // a right answer (an agent far above the bank), given 40 s after the question
             let answer = a.simulated_answer(8.0).unwrap();
             clock.advance(40_000);
