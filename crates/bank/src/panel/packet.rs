@@ -126,7 +126,10 @@ fn answer_part(item: &Item, out: &mut String) {
                 format!(" {}", number.unit.fr)
             };
             let accepted = match number.accept {
-                NumberAccept::Tolerance { value, tolerance: 0.0 } => format!("{value}{unit}"),
+                NumberAccept::Tolerance {
+                    value,
+                    tolerance: 0.0,
+                } => format!("{value}{unit}"),
                 NumberAccept::Tolerance { value, tolerance } => format!("{value}{unit} (± {tolerance})"),
                 NumberAccept::Range { min, max } => format!("de {min} à {max}{unit}"),
             };
