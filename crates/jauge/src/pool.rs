@@ -21,6 +21,7 @@ pub fn pool_item(item: &Item) -> Option<PoolItem> {
         status,
         time_limit: item.time_limit,
         accessibility: item.accessibility.clone(),
+        set: item.set.clone(),
     })
 }
 
