@@ -43,6 +43,8 @@ fn populate(db: &Path) {
             level: (pix / 8) as u8,
             capped_at: None,
             assessed_at: at,
+            scoring_version: "1".into(),
+            ..Default::default()
         };
         st.finish_session(sess.id, at, &[snap("1.1"), snap("5.2")])
             .unwrap();

@@ -25,18 +25,23 @@ mod error;
 mod ids;
 mod model;
 mod privacy;
+mod reuse;
 mod schema;
+mod scores;
 mod store;
 
 pub use error::StoreError;
 pub use ids::{validate_agent_id, validate_code};
 pub use model::{
-    Agent, AuditEntry, Campaign, NewCampaign, NewSession, Organisation, Pending, ProfileSnapshot,
-    ResponseRecord, SessionRecord, SessionState,
+    Agent, AuditEntry, Campaign, NewCampaign, NewSession, NotAssessed, Organisation, Pending,
+    ProfileSnapshot, ResponseRecord, SeenItem, SessionRecord, SessionState,
 };
 pub use privacy::{AgentRecord, PurgeReport};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
+
+/// The SQLite binding the store is built on (for tools that read the database directly).
+pub use rusqlite;
 
 /// The crate's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
