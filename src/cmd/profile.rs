@@ -26,6 +26,15 @@ pub enum ProfileCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Recompute, under this version's scoring rules, the finished sessions scored under an
+    /// older one, from their stored responses; the old scores are kept (marked superseded).
+    Rescore {
+        /// Only this agent's sessions.
+        #[arg(long)]
+        agent: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Options shared by the profile subcommands.
@@ -62,7 +71,9 @@ fn table(rows: &[CompetenceResult]) -> std::io::Result<()> {
     for r in rows {
         match &r.score {
             Some(p) => {
-                let sep = |x: Option<f64>, w: usize| x.map_or_else(|| format!("{:>w$}", "-"), |x| format!("{x:>w$.3}"));
+                let sep = |x: Option<f64>, w: usize| {
+                    x.map_or_else(|| format!("{:>w$}", "-"), |x| format!("{x:>w$.3}"))
+                };
                 writeln!(
                     out,
                     "{:<6} {:>5} {:>4} {:>9} {:>7.3} {:>6.3} {} {}  {}{}{}{}",
@@ -148,6 +159,48 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
                 eprintln!("{} finished session(s)", h.len());
             }
             Ok(0)
+        }
+        ProfileCommand::Rescore { agent, common } => {
+            let jauge = super::assess::open(&common.bank, common.db.as_deref(), true)?;
+            let report = jauge.rescore(agent.as_deref(), &jauge::SystemClock)?;
+            let scored: usize = report.rescored.iter().map(|r| r.scored).sum();
+            jauge.store().audit(
+                "profile rescore",
+                &format!(
+                    "{} session(s) rescored under scoring version {SCORING_VERSION} ({scored} score(s)), {} skipped{}",
+                    report.rescored.len(),
+                    report.skipped.len(),
+                    if agent.is_some() { ", one agent" } else { "" }
+                ),
+            )?;
+            if common.json {
+                print_json(&json!({
+                    "scoring_version": SCORING_VERSION,
+                    "rescored": report.rescored.iter().map(|r| json!({
+                        "session": r.session, "from": r.from, "scored": r.scored, "not_assessed": r.not_assessed,
+                    })).collect::<Vec<_>>(),
+                    "skipped": report.skipped.iter().map(|(s, why)| json!({"session": s, "reason": why})).collect::<Vec<_>>(),
+                }))?;
+            } else {
+                for r in &report.rescored {
+                    eprintln!(
+                        "session {}: scoring v{} → v{SCORING_VERSION}, {} competence(s) scored, {} not assessed",
+                        r.session,
+                        r.from.join("+"),
+                        r.scored,
+                        r.not_assessed
+                    );
+                }
+                for (s, why) in &report.skipped {
+                    eprintln!("session {s}: not rescored: {why}");
+                }
+                eprintln!(
+                    "{} session(s) rescored under scoring version {SCORING_VERSION}, {} skipped; the earlier scores are kept",
+                    report.rescored.len(),
+                    report.skipped.len()
+                );
+            }
+            Ok(u8::from(!report.skipped.is_empty()))
         }
     }
 }

@@ -343,8 +343,10 @@ pub fn export_profiles(
                 }
             }
             // rows come oldest session first: a later one overwrites each competence it assessed
-            cur.per_competence
-                .insert(r.competence.clone(), (r.values.clone(), r.assessed_at, r.simulated));
+            cur.per_competence.insert(
+                r.competence.clone(),
+                (r.values.clone(), r.assessed_at, r.simulated),
+            );
             cur.head = Some(r);
         }
         if emit(

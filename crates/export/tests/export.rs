@@ -252,7 +252,9 @@ fn responses_table_is_what_calibration_reads() {
 /// and a real session's "I don't know" answer.
 fn fixture_with_simulated() -> Store {
     let mut s = fixture();
-    let d = s.agent_or_create("demo@rhone.gouv.fr", Some("prefecture-69")).unwrap();
+    let d = s
+        .agent_or_create("demo@rhone.gouv.fr", Some("prefecture-69"))
+        .unwrap();
     let mut n = NewSession::new(d.id, "{}", 9, "bank-b");
     n.simulated = true;
     let sim = s.start_session(&n).unwrap();
@@ -275,12 +277,22 @@ fn fixture_with_simulated() -> Store {
         theta: Some(0.4),
         se: Some(0.9),
     };
-    s.record_response(sim.id, &response(0, "sim-item", "answered", 1)).unwrap();
-    s.finish_session(sim.id, t("2026-09-11T10:00:00Z"), &[snap("1.1", 60, "2026-09-11T10:00:00Z")])
+    s.record_response(sim.id, &response(0, "sim-item", "answered", 1))
         .unwrap();
-    let e = s.agent_or_create("eve@rhone.gouv.fr", Some("prefecture-69")).unwrap();
-    let real = s.start_session(&NewSession::new(e.id, "{}", 10, "bank-b")).unwrap();
-    s.record_response(real.id, &response(0, "dk-item", "dontknow", 0)).unwrap();
+    s.finish_session(
+        sim.id,
+        t("2026-09-11T10:00:00Z"),
+        &[snap("1.1", 60, "2026-09-11T10:00:00Z")],
+    )
+    .unwrap();
+    let e = s
+        .agent_or_create("eve@rhone.gouv.fr", Some("prefecture-69"))
+        .unwrap();
+    let real = s
+        .start_session(&NewSession::new(e.id, "{}", 10, "bank-b"))
+        .unwrap();
+    s.record_response(real.id, &response(0, "dk-item", "dontknow", 0))
+        .unwrap();
     s
 }
 
@@ -293,7 +305,10 @@ fn simulated_sessions_are_left_out_unless_asked_and_dont_know_is_exported_as_suc
         let mut r = csv::Reader::from_path(out).unwrap();
         let h = r.headers().unwrap().iter().map(str::to_owned).collect();
         std::iter::once(h)
-            .chain(r.records().map(|x| x.unwrap().iter().map(str::to_owned).collect()))
+            .chain(
+                r.records()
+                    .map(|x| x.unwrap().iter().map(str::to_owned).collect()),
+            )
             .collect()
     };
     let inc = Filter {
@@ -301,19 +316,45 @@ fn simulated_sessions_are_left_out_unless_asked_and_dont_know_is_exported_as_suc
         ..Filter::default()
     };
     // profiles: the simulated agent is left out, or included with the `simulated` column
-    let n = export_profiles(&mut s, &comps(), &Filter::default(), false, target(Format::Csv, &out, None), &mut |_| {})
-        .unwrap();
+    let n = export_profiles(
+        &mut s,
+        &comps(),
+        &Filter::default(),
+        false,
+        target(Format::Csv, &out, None),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(n, 2);
     assert!(!std::fs::read_to_string(&out).unwrap().contains("demo@"));
-    let n = export_profiles(&mut s, &comps(), &inc, true, target(Format::Csv, &out, None), &mut |_| {}).unwrap();
+    let n = export_profiles(
+        &mut s,
+        &comps(),
+        &inc,
+        true,
+        target(Format::Csv, &out, None),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(n, 4);
     let rows = read(&out);
     assert_eq!(rows[0].last().unwrap(), "simulated");
     let demo = rows.iter().find(|r| r[0] == "demo@rhone.gouv.fr").unwrap();
     assert_eq!(demo.last().unwrap(), "1");
-    assert!(rows[1..].iter().filter(|r| r[0] != "demo@rhone.gouv.fr").all(|r| r.last().unwrap() == "0"));
+    assert!(
+        rows[1..]
+            .iter()
+            .filter(|r| r[0] != "demo@rhone.gouv.fr")
+            .all(|r| r.last().unwrap() == "0")
+    );
     // responses: the simulated one only when asked; "I don't know" is its own status
-    let n = export_responses(&mut s, &Filter::default(), target(Format::Csv, &out, None), &mut |_| {}).unwrap();
+    let n = export_responses(
+        &mut s,
+        &Filter::default(),
+        target(Format::Csv, &out, None),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_eq!(n, 2);
     let rows = read(&out);
     assert!(rows.iter().all(|r| r[1] != "sim-item"));
@@ -323,13 +364,28 @@ fn simulated_sessions_are_left_out_unless_asked_and_dont_know_is_exported_as_suc
     assert_eq!(n, 3);
     // aggregates: the simulated agent does not count in its organisation
     let agents = |s: &mut Store, f: &Filter| {
-        export_aggregate(s, &comps(), GroupBy::Organisation, 1, f, target(Format::Csv, &out, None)).unwrap();
+        export_aggregate(
+            s,
+            &comps(),
+            GroupBy::Organisation,
+            1,
+            f,
+            target(Format::Csv, &out, None),
+        )
+        .unwrap();
         let rows = read(&out);
         rows.iter().find(|r| r[0] == "prefecture-69").unwrap()[1].clone()
     };
     assert_eq!(agents(&mut s, &Filter::default()), "1");
     assert_eq!(agents(&mut s, &inc), "2");
-    assert!(s.audit_log().unwrap().last().unwrap().detail.contains("simulated sessions included"));
+    assert!(
+        s.audit_log()
+            .unwrap()
+            .last()
+            .unwrap()
+            .detail
+            .contains("simulated sessions included")
+    );
 }
 
 #[test]

@@ -55,17 +55,18 @@ mod settings;
 mod simulate;
 pub mod simulation;
 
-pub use error::{Error, Result};
 pub use answers::{answer_json, parse_answer};
+pub use error::{Error, Result};
 pub use facade::assessment::{Assessment, Missed, Progress, QuestionView, Report, Submitted};
 pub use facade::profiles::{AgentProfile, CompetenceResult, HistoryEntry, num};
+pub use facade::rescore::{RescoreReport, Rescored};
 pub use facade::sessions::{PlanChoice, StartOptions};
 pub use facade::{ENGINE_VERSION, Jauge, SCORING_VERSION, SystemClock};
-pub use reuse::ReusePolicy;
 pub use jauge_bank::{Answer, Lang, Refusal, ShownQuestion, Verdict};
 pub use jauge_engine::{Clock, ManualClock};
 pub use jauge_store::{Agent, Campaign, NotAssessed, Organisation, ProfileSnapshot};
 pub use plan::PlanSpec;
+pub use reuse::ReusePolicy;
 
 pub use jauge_bank as bank;
 pub use jauge_engine as engine;

@@ -20,7 +20,11 @@ pub fn pool_item(item: &Item) -> Option<PoolItem> {
         params: *item.params(),
         status,
         time_limit: item.time_limit,
-        accessibility: item.accessibility.iter().map(|t| canonical_adjustment(t)).collect(),
+        accessibility: item
+            .accessibility
+            .iter()
+            .map(|t| canonical_adjustment(t))
+            .collect(),
     })
 }
 
@@ -58,7 +62,13 @@ mod tests {
 
     #[test]
     fn adjustments_and_tags_have_one_spelling() {
-        for s in ["screen-reader", "Screen-Reader", "screen_reader", " SCREEN  reader ", "screen--reader"] {
+        for s in [
+            "screen-reader",
+            "Screen-Reader",
+            "screen_reader",
+            " SCREEN  reader ",
+            "screen--reader",
+        ] {
             assert_eq!(canonical_adjustment(s), "screen-reader", "{s:?}");
         }
         assert_eq!(canonical_adjustment("No-Screen_Reader"), "no-screen-reader");

@@ -61,6 +61,14 @@ fn usable(plan: &Plan, item: &jauge_engine::PoolItem, adjustments: &[String]) ->
         })
 }
 
+/// One (competence, level) cell: how many of its usable items are unseen, and the recently seen
+/// ones with when they were last shown.
+#[derive(Default)]
+struct Cell<'a> {
+    unseen: usize,
+    seen: Vec<(Timestamp, &'a str)>,
+}
+
 impl ReusePolicy {
     /// The items a cell of a competence of at most `max_items` questions keeps available.
     pub fn reserve(&self, max_items: usize) -> usize {
@@ -84,8 +92,7 @@ impl ReusePolicy {
             .filter(|s| s.last_shown > since)
             .map(|s| (s.item.as_str(), s.last_shown))
             .collect();
-        // (competence, level) → (unseen count, recently seen items with their time)
-        let mut cells: BTreeMap<(&str, u8), (usize, Vec<(Timestamp, &str)>)> = BTreeMap::new();
+        let mut cells: BTreeMap<(&str, u8), Cell<'_>> = BTreeMap::new();
         let reserve: HashMap<&str, usize> = plan
             .competences
             .iter()
@@ -105,11 +112,11 @@ impl ReusePolicy {
             }
             let cell = cells.entry((&it.competence, it.level)).or_default();
             match when {
-                Some(&t) => cell.1.push((t, &it.id)),
-                None => cell.0 += 1,
+                Some(&t) => cell.seen.push((t, &it.id)),
+                None => cell.unseen += 1,
             }
         }
-        for ((code, _), (unseen, mut seen)) in cells {
+        for ((code, _), Cell { unseen, mut seen }) in cells {
             // the longest unseen come back first
             seen.sort();
             let keep = reserve.get(code).copied().unwrap_or(self.min_reserve);
@@ -182,6 +189,10 @@ mod tests {
         assert!(policy.excluded(&s, &pool, &plan, &[], now).is_empty());
         // a longer plan (20 questions) keeps 10 per cell: nothing excluded from 6
         let s = [seen("a0", 990), seen("a1", 900)];
-        assert!(policy.excluded(&s, &pool, &Plan::single("1.1"), &[], now).is_empty());
+        assert!(
+            policy
+                .excluded(&s, &pool, &Plan::single("1.1"), &[], now)
+                .is_empty()
+        );
     }
 }

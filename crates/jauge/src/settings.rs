@@ -8,6 +8,7 @@
 //! [`Plan`] does not compile until it is stored here too.
 
 use jauge_engine::session::CompetencePlan;
+use jauge_engine::session::plan::CompetenceOrder;
 use jauge_engine::{EstimatorKind, Plan, SessionRule};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,8 @@ pub(crate) struct StoredCompetence {
     pub min_items: usize,
     pub max_items: usize,
     pub se_target: f64,
+    /// λ on the profile structure's general factor (0: independent).
+    pub loading: f64,
 }
 
 /// The engine's plan with every value written out.
@@ -36,6 +39,15 @@ pub(crate) struct StoredPlan {
     pub one_per_tube: bool,
     pub max_levels_above: u8,
     pub start_theta: f64,
+    /// `round_robin` or `largest_se`.
+    pub order: String,
+}
+
+fn order_name(o: CompetenceOrder) -> &'static str {
+    match o {
+        CompetenceOrder::RoundRobin => "round_robin",
+        CompetenceOrder::LargestSe => "largest_se",
+    }
 }
 
 impl StoredPlan {
@@ -47,6 +59,7 @@ impl StoredPlan {
             one_per_tube,
             max_levels_above,
             start_theta,
+            order,
         } = plan;
         Self {
             competences: competences
@@ -59,6 +72,7 @@ impl StoredPlan {
                         min_items,
                         max_items,
                         se_target,
+                        loading,
                     } = c;
                     StoredCompetence {
                         code: code.clone(),
@@ -67,6 +81,7 @@ impl StoredPlan {
                         min_items: *min_items,
                         max_items: *max_items,
                         se_target: *se_target,
+                        loading: *loading,
                     }
                 })
                 .collect(),
@@ -75,10 +90,12 @@ impl StoredPlan {
             one_per_tube: *one_per_tube,
             max_levels_above: *max_levels_above,
             start_theta: *start_theta,
+            order: order_name(*order).into(),
         }
     }
 
-    pub fn to_engine(&self) -> Plan {
+    /// The engine's plan; `None` for a competence order this build does not know.
+    pub fn to_engine(&self) -> Option<Plan> {
         let Self {
             competences,
             max_total,
@@ -86,8 +103,12 @@ impl StoredPlan {
             one_per_tube,
             max_levels_above,
             start_theta,
+            order,
         } = self;
-        Plan {
+        let order = [CompetenceOrder::RoundRobin, CompetenceOrder::LargestSe]
+            .into_iter()
+            .find(|o| order_name(*o) == order)?;
+        Some(Plan {
             competences: competences
                 .iter()
                 .map(|c| CompetencePlan {
@@ -97,6 +118,7 @@ impl StoredPlan {
                     min_items: c.min_items,
                     max_items: c.max_items,
                     se_target: c.se_target,
+                    loading: c.loading,
                 })
                 .collect(),
             max_total: *max_total,
@@ -104,7 +126,8 @@ impl StoredPlan {
             one_per_tube: *one_per_tube,
             max_levels_above: *max_levels_above,
             start_theta: *start_theta,
-        }
+            order,
+        })
     }
 }
 
@@ -195,9 +218,11 @@ mod tests {
         plan.pretest = 2;
         plan.competences[1].tubes = Some(vec!["t".into()]);
         plan.competences[1].max_level = Some(4);
+        plan.competences[0].loading = 0.6;
+        plan.order = CompetenceOrder::LargestSe;
         let json = serde_json::to_string(&StoredPlan::of(&plan)).unwrap();
         let back: StoredPlan = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.to_engine(), plan);
+        assert_eq!(back.to_engine(), Some(plan));
         let c = StoredConfig::of(SessionRule::Kl, EstimatorKind::Wle, 3);
         assert_eq!(c.rule(), Some(SessionRule::Kl));
         assert_eq!(c.estimator(), Some(EstimatorKind::Wle));

@@ -258,6 +258,8 @@ pub struct ProfileSnapshot {
     pub structure: Option<String>,
     /// The bank version the score was computed on, when not the session's (a rescore).
     pub bank_version: Option<String>,
+    /// When a later scoring of the session replaced this one (`None`: the score in force).
+    pub superseded_at: Option<Timestamp>,
 }
 
 /// A competence of a finished session that got no score, and why.

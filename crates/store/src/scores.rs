@@ -14,7 +14,7 @@ use crate::{Result, Store, StoreError};
 
 /// The columns [`snapshot_row`] reads, in order (prefix them with a table alias where needed).
 pub(crate) const SNAPSHOT_COLUMNS: &str = "competence, theta, se, pix, pix_low, pix_high, level, capped_at, \
-     assessed_at, scoring_version, theta_separate, se_separate, structure, bank_version";
+     assessed_at, scoring_version, theta_separate, se_separate, structure, bank_version, superseded_at";
 
 /// A snapshot from a row selected with [`SNAPSHOT_COLUMNS`].
 pub(crate) fn snapshot_row(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
@@ -33,6 +33,7 @@ pub(crate) fn snapshot_row(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
         se_separate: r.get(11)?,
         structure: r.get(12)?,
         bank_version: r.get(13)?,
+        superseded_at: r.get::<_, Option<i64>>(14)?.map(ts),
     })
 }
 
@@ -143,10 +144,17 @@ impl Store {
     }
 
     /// Records a new scoring of a finished session (`jauge profile rescore`): the snapshots
-    /// given, all under one scoring version, become the ones in force; those they replace are
-    /// kept, marked superseded at `at`. Refused when the session already has snapshots under
-    /// that version.
-    pub fn add_scoring(&mut self, session: i64, at: Timestamp, profile: &[ProfileSnapshot]) -> Result<()> {
+    /// given, all under one scoring version, become the ones in force; every snapshot in force
+    /// before is kept, marked superseded at `at`. Competences the new scoring leaves without a
+    /// score are recorded as such (unless they already are). Refused when the session already
+    /// has snapshots under that version.
+    pub fn add_scoring(
+        &mut self,
+        session: i64,
+        at: Timestamp,
+        profile: &[ProfileSnapshot],
+        not_assessed: &[NotAssessed],
+    ) -> Result<()> {
         for p in profile {
             check_snapshot(session, p)?;
         }
@@ -172,13 +180,17 @@ impl Store {
                 });
             }
         }
+        tx.execute(
+            "UPDATE profile_snapshot SET superseded_at = ?1 WHERE session_id = ?2 AND superseded_at IS NULL",
+            params![micros(at), session],
+        )?;
         {
-            let mut sup = tx.prepare(
-                "UPDATE profile_snapshot SET superseded_at = ?1
-                 WHERE session_id = ?2 AND competence = ?3 AND superseded_at IS NULL",
+            let mut st = tx.prepare(
+                "INSERT OR IGNORE INTO competence_not_assessed (session_id, competence, answers, reason)
+                 VALUES (?1, ?2, ?3, ?4)",
             )?;
-            for p in profile {
-                sup.execute(params![micros(at), session, p.competence])?;
+            for c in not_assessed {
+                st.execute(params![session, c.competence, c.answers, c.reason])?;
             }
         }
         insert_snapshots(&tx, session, profile).map_err(|e| match e {
@@ -279,5 +291,78 @@ impl Store {
         let mut st = self.connection().prepare(&sql)?;
         let rows = st.query_map([version], Store::session_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::MIGRATIONS;
+
+    /// A database written by the first schema (version 1), with a finished session and its
+    /// scores, opened by this build: every score is kept, marked with its session's scoring
+    /// version, its separate score its own θ and SE.
+    #[test]
+    fn a_version_1_database_keeps_its_scores_labelled_with_their_version() {
+        let dir = std::env::temp_dir().join(format!("jauge-store-v1-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("v1.db");
+        {
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO agent (id, created_at) VALUES (1, 0);
+                 INSERT INTO agent_identity (agent_id, external_id) VALUES (1, 'ana');
+                 INSERT INTO session (id, uid, agent_id, plan, state, seed, engine_version, bank_version,
+                                      scoring_version, lang, started_at, finished_at)
+                 VALUES (1, 'u1', 1, '{}', 'finished', 7, '0.1.0', 'bank-1', '1', 'fr', 10, 20);
+                 INSERT INTO response (session_id, step, item, competence, raw_answer, score, credit, status,
+                                       shown_at, answered_at, theta, se)
+                 VALUES (1, 0, 'i1', '1.1', '{}', 1, 1.0, 'answered', 11, 12, 0.5, 0.9);
+                 INSERT INTO profile_snapshot (session_id, competence, theta, se, pix, pix_low, pix_high, level,
+                                               capped_at, assessed_at)
+                 VALUES (1, '1.1', 0.5, 0.9, 20, 10, 30, 2, NULL, 20);",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let s = store.session("u1").unwrap().unwrap();
+        assert!(!s.simulated && s.excluded_items.is_empty());
+        let snaps = store.scores(s.id).unwrap();
+        assert_eq!(snaps.len(), 1);
+        let p = &snaps[0];
+        assert_eq!((p.scoring_version.as_str(), p.pix, p.level), ("1", 20, 2));
+        assert_eq!((p.theta_separate, p.se_separate), (Some(0.5), Some(0.9)));
+        assert_eq!(p.structure.as_deref(), Some("independent"));
+        assert_eq!(store.sessions_scored_otherwise("2").unwrap().len(), 1);
+        // a rescore adds version 2 and keeps version 1, superseded
+        let v2 = ProfileSnapshot {
+            scoring_version: "2".into(),
+            pix: 21,
+            ..p.clone()
+        };
+        store
+            .add_scoring(s.id, ts(30), std::slice::from_ref(&v2), &[])
+            .unwrap();
+        assert_eq!(store.scores(s.id).unwrap(), std::slice::from_ref(&v2));
+        assert_eq!(store.all_snapshots(s.id).unwrap().len(), 2);
+        assert!(store.sessions_scored_otherwise("2").unwrap().is_empty());
+        assert!(
+            store.add_scoring(s.id, ts(40), &[v2], &[]).is_err(),
+            "once per version"
+        );
+        // NaN never reaches the database
+        let nan = ProfileSnapshot {
+            scoring_version: "3".into(),
+            theta: f64::NAN,
+            ..p.clone()
+        };
+        let e = store.add_scoring(s.id, ts(50), &[nan], &[]).unwrap_err();
+        assert!(matches!(e, StoreError::NotFinite { .. }), "{e}");
+        assert_eq!(store.scores(s.id).unwrap()[0].scoring_version, "2");
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -384,7 +384,8 @@ impl Store {
 
     // ---------------------------------------------------------------- sessions
 
-    pub(crate) const SESSION_SELECT: &'static str = "SELECT s.id, s.uid, s.agent_id, c.name, s.plan, s.state, s.seed,
+    pub(crate) const SESSION_SELECT: &'static str =
+        "SELECT s.id, s.uid, s.agent_id, c.name, s.plan, s.state, s.seed,
             s.engine_version, s.bank_version, s.scoring_version, s.lang, s.started_at, s.finished_at,
             s.pending_step, s.pending_item, s.pending_shown_at, s.pending_order, s.simulated, s.excluded_items
          FROM session s LEFT JOIN campaign c ON c.id = s.campaign_id";

@@ -7,7 +7,7 @@ use jauge_engine::{Clock, Session};
 use jauge_store::{NotAssessed, Pending, ProfileSnapshot, ResponseRecord, SessionRecord};
 use jiff::Timestamp;
 
-use super::{Jauge, SCORING_VERSION, stamp};
+use super::{Jauge, stamp};
 use crate::answers::answer_json;
 use crate::{Error, Result};
 
@@ -89,7 +89,6 @@ pub struct Report {
     /// Answered by a simulated agent.
     pub simulated: bool,
 }
-
 
 /// The question on screen.
 #[derive(Debug, Clone)]
@@ -367,7 +366,9 @@ impl<'j> Assessment<'j> {
             });
         }
         if !theta.is_finite() {
-            return Err(Error::Plan(format!("simulated ability {theta}: give a finite number")));
+            return Err(Error::Plan(format!(
+                "simulated ability {theta}: give a finite number"
+            )));
         }
         let shown = self.shown.as_ref().ok_or(Error::NoQuestion)?;
         let item = self.jauge.item(&shown.item).ok_or(Error::NoQuestion)?;
@@ -392,36 +393,15 @@ impl<'j> Assessment<'j> {
         let profile = self.session.profile();
         let mut competences: Vec<ProfileSnapshot> = Vec::new();
         let mut not_assessed: Vec<NotAssessed> = Vec::new();
-        for (c, cp) in profile.competences.iter().zip(&self.plan.competences) {
-            if c.items < cp.min_items.max(1) {
-                not_assessed.push(NotAssessed {
+        for c in &profile.competences {
+            match &c.not_assessed {
+                Some(n) => not_assessed.push(NotAssessed {
                     competence: c.code.clone(),
-                    answers: c.items as u32,
-                    reason: format!(
-                        "not assessed: {} scored answer(s), the plan asks at least {} before giving a level",
-                        c.items,
-                        cp.min_items.max(1)
-                    ),
-                });
-                continue;
+                    answers: n.answered as u32,
+                    reason: n.to_string(),
+                }),
+                None => competences.push(self.jauge.snapshot(c, at, profile.structured, None)),
             }
-            competences.push(ProfileSnapshot {
-                competence: c.code.clone(),
-                theta: c.score.theta,
-                se: c.score.se,
-                pix: c.score.pix,
-                pix_low: c.score.pix_low,
-                pix_high: c.score.pix_high,
-                level: c.score.level,
-                capped_at: c.score.capped_at,
-                assessed_at: at,
-                scoring_version: SCORING_VERSION.into(),
-                // version 1 scores every competence from its own answers only
-                theta_separate: Some(c.score.theta),
-                se_separate: Some(c.score.se),
-                structure: Some(self.jauge.structure_in_force().into()),
-                bank_version: None,
-            });
         }
         self.jauge
             .store()

@@ -12,16 +12,23 @@ use jauge_store::{Agent, Campaign, NewCampaign, Organisation, SessionRecord, Sto
 use jiff::Timestamp;
 
 use crate::plan::PlanSpec;
-use crate::reuse::ReusePolicy;
 use crate::pool::{canonical_adjustment, pool_from_bank};
+use crate::reuse::ReusePolicy;
 use crate::{Error, Result};
 
 pub mod assessment;
 pub mod profiles;
+pub mod rescore;
 pub mod sessions;
 
-/// The version of the scoring definition (`SCORING.md`) recorded with every session.
-pub const SCORING_VERSION: &str = "1";
+/// The version of the scoring definition (`SCORING.md`) recorded with every session and every
+/// score: the engine's ([`jauge_engine::session::SCORING_VERSION`]).
+pub const SCORING_VERSION: &str = "2";
+
+const _: () = assert!(
+    jauge_engine::session::SCORING_VERSION == 2,
+    "SCORING_VERSION must follow the engine's"
+);
 
 /// The version of the engine recorded with every session.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

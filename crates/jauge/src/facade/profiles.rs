@@ -153,9 +153,39 @@ impl Jauge {
         codes
     }
 
-    /// The structure the current bank's scores assume (`independent` under scoring version 1).
-    pub fn structure_in_force(&self) -> &'static str {
-        "independent"
+    /// The name of the profile structure a score assumed (`CONTRACTS.md`): `independent` when
+    /// the plan's loadings are all 0 (a single competence, a campaign asking for it, or a bank
+    /// without a structure).
+    pub(crate) fn structure_label(&self, structured: bool) -> &'static str {
+        if structured { "assumed" } else { "independent" }
+    }
+
+    /// The snapshot of one competence score of an engine profile, under this build's scoring
+    /// version, dated `at`; `bank_version` when scored on another bank than the session's.
+    pub(crate) fn snapshot(
+        &self,
+        c: &jauge_engine::session::CompetenceScore,
+        at: jiff::Timestamp,
+        structured: bool,
+        bank_version: Option<String>,
+    ) -> ProfileSnapshot {
+        ProfileSnapshot {
+            competence: c.code.clone(),
+            theta: c.score.theta,
+            se: c.score.se,
+            pix: c.score.pix,
+            pix_low: c.score.pix_low,
+            pix_high: c.score.pix_high,
+            level: c.score.level,
+            capped_at: c.score.capped_at,
+            assessed_at: at,
+            scoring_version: SCORING_VERSION.into(),
+            theta_separate: Some(c.separate.theta),
+            se_separate: Some(c.separate.se),
+            structure: Some(self.structure_label(structured).into()),
+            bank_version,
+            superseded_at: None,
+        }
     }
 
     /// Finished sessions with their scores in force and competences left unscored.
@@ -218,10 +248,11 @@ impl Jauge {
                 || self.bank.version.clone(),
                 |(p, s)| p.bank_version.clone().unwrap_or_else(|| s.bank_version.clone()),
             ),
-            scoring_version: newest.map_or_else(|| SCORING_VERSION.into(), |(p, _)| p.scoring_version.clone()),
+            scoring_version: newest
+                .map_or_else(|| SCORING_VERSION.into(), |(p, _)| p.scoring_version.clone()),
             structure: newest
                 .and_then(|(p, _)| p.structure.clone())
-                .unwrap_or_else(|| self.structure_in_force().into()),
+                .unwrap_or_else(|| self.structure_label(false).into()),
             simulated: competences.iter().any(|c| c.simulated),
             competences,
         })
@@ -251,10 +282,7 @@ impl Jauge {
                             not_assessed: None,
                         },
                         None => CompetenceResult {
-                            not_assessed: not
-                                .iter()
-                                .find(|n| &n.competence == c)
-                                .map(|n| n.reason.clone()),
+                            not_assessed: not.iter().find(|n| &n.competence == c).map(|n| n.reason.clone()),
                             ..CompetenceResult::none(c)
                         },
                     })

@@ -115,9 +115,7 @@ impl Jauge {
                 (None, Vec::new())
             } else {
                 let seen = store.seen_items(agent.id, None)?;
-                let excluded = self
-                    .reuse
-                    .excluded(&seen, &self.pool, &plan, &adjustments, now);
+                let excluded = self.reuse.excluded(&seen, &self.pool, &plan, &adjustments, now);
                 (Some(self.reuse), excluded)
             };
             let stored = SessionPlan {
@@ -209,7 +207,9 @@ impl Jauge {
             time_factor: stored.time_factor,
             ..SessionConfig::default()
         };
-        let plan = engine.to_engine();
+        let Some(plan) = engine.to_engine() else {
+            return Err(bad(format!("unknown competence order `{}`", engine.order)));
+        };
         let responses = self.store().responses(record.id)?;
         let records: Vec<Record> = responses.iter().map(|r| self.engine_record(r, lang)).collect();
         let mut session = match Session::replay(&self.pool, plan.clone(), config, record.seed, &records) {
@@ -262,7 +262,7 @@ impl Jauge {
 
     /// The engine's record of a stored response (a timed-out answer is judged again for its
     /// raw correctness).
-    fn engine_record(&self, r: &ResponseRecord, lang: Lang) -> Record {
+    pub(crate) fn engine_record(&self, r: &ResponseRecord, lang: Lang) -> Record {
         let timed_out = r.status == "timedout";
         let raw = if timed_out {
             self.rejudge(r, lang)
