@@ -427,7 +427,7 @@ fn profiles_list_every_competence_with_the_contract_keys() {
         ]
     );
     assert_eq!(p["simulated"], true, "labelled: these are simulated sessions");
-    assert_eq!(p["scoring_version"], "1");
+    assert_eq!(p["scoring_version"], jauge::SCORING_VERSION);
     assert_eq!(p["structure"], "independent");
     assert_eq!(p["agent"], "ana");
     let comps = p["competences"].as_array().unwrap();

@@ -64,10 +64,12 @@ fn export_formats_filters_and_pseudonyms() {
     assert!(header.starts_with(
         "agent,organisation,campaign,assessed_at,total_pix,bank_version,scoring_version,c1_1_level,"
     ));
-    assert!(header.ends_with(",c5_2_level,c5_2_pix,c5_2_pix_low,c5_2_pix_high,c5_2_theta,c5_2_se"));
+    assert!(header.ends_with(
+        ",c5_2_level,c5_2_pix,c5_2_pix_low,c5_2_pix_high,c5_2_theta,c5_2_se,c5_2_theta_separate,c5_2_se_separate"
+    ));
     assert_eq!(
         header.split(',').count(),
-        7 + 16 * 6,
+        7 + 16 * 8,
         "every competence of the bank"
     );
     assert_eq!(text.lines().count(), 3);

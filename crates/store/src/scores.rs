@@ -6,7 +6,7 @@
 //! the new version and marks the earlier ones superseded; nothing is overwritten or deleted.
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Row, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::model::{NotAssessed, ProfileSnapshot, SessionRecord};
 use crate::store::{micros, ts};
@@ -70,7 +70,7 @@ pub(crate) fn check_snapshot(session: i64, p: &ProfileSnapshot) -> Result<()> {
     Ok(())
 }
 
-fn insert_snapshots(tx: &Transaction<'_>, session: i64, profile: &[ProfileSnapshot]) -> Result<()> {
+fn insert_snapshots(tx: &Connection, session: i64, profile: &[ProfileSnapshot]) -> Result<()> {
     let mut st = tx.prepare(
         "INSERT INTO profile_snapshot (session_id, competence, theta, se, pix, pix_low, pix_high, level,
                                        capped_at, assessed_at, scoring_version, theta_separate, se_separate,
@@ -113,24 +113,31 @@ impl Store {
         for p in profile {
             check_snapshot(session, p)?;
         }
-        let tx = self
-            .connection_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute(
-            "UPDATE session SET state = 'finished', finished_at = ?1, pending_step = NULL, pending_item = NULL,
-                                pending_shown_at = NULL, pending_order = NULL
-             WHERE id = ?2 AND state = 'active'",
-            params![micros(at), session],
-        )?;
-        if n == 0 {
-            return Err(StoreError::SessionState {
-                session: session.to_string(),
-                state: "not active".into(),
-                action: "finishing",
-            });
-        }
-        insert_snapshots(&tx, session, profile)?;
-        {
+        self.write(|s| {
+            let tx = s.connection();
+            let n = tx.execute(
+                "UPDATE session SET state = 'finished', finished_at = ?1, pending_step = NULL, pending_item = NULL,
+                                    pending_shown_at = NULL, pending_order = NULL
+                 WHERE id = ?2 AND state = 'active'",
+                params![micros(at), session],
+            )?;
+            if n == 0 {
+                let (uid, state): (String, String) = tx
+                    .query_row("SELECT uid, state FROM session WHERE id = ?1", [session], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: "session",
+                        id: session.to_string(),
+                    })?;
+                return Err(StoreError::SessionState {
+                    session: uid,
+                    state,
+                    action: "finishing",
+                });
+            }
+            insert_snapshots(tx, session, profile)?;
             let mut st = tx.prepare(
                 "INSERT INTO competence_not_assessed (session_id, competence, answers, reason)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -138,9 +145,8 @@ impl Store {
             for c in not_assessed {
                 st.execute(params![session, c.competence, c.answers, c.reason])?;
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Records a new scoring of a finished session (`jauge profile rescore`): the snapshots
@@ -158,55 +164,53 @@ impl Store {
         for p in profile {
             check_snapshot(session, p)?;
         }
-        let tx = self
-            .connection_mut()
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let state: Option<String> = tx
-            .query_row("SELECT state FROM session WHERE id = ?1", [session], |r| r.get(0))
-            .optional()?;
-        match state.as_deref() {
-            None => {
-                return Err(StoreError::NotFound {
-                    what: "session",
-                    id: session.to_string(),
-                });
-            }
-            Some("finished") => {}
-            Some(other) => {
-                return Err(StoreError::SessionState {
-                    session: session.to_string(),
-                    state: other.into(),
-                    action: "rescoring",
-                });
-            }
-        }
-        tx.execute(
-            "UPDATE profile_snapshot SET superseded_at = ?1 WHERE session_id = ?2 AND superseded_at IS NULL",
-            params![micros(at), session],
-        )?;
-        {
-            let mut st = tx.prepare(
-                "INSERT OR IGNORE INTO competence_not_assessed (session_id, competence, answers, reason)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for c in not_assessed {
-                st.execute(params![session, c.competence, c.answers, c.reason])?;
-            }
-        }
-        insert_snapshots(&tx, session, profile).map_err(|e| match e {
-            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                StoreError::SessionState {
-                    session: session.to_string(),
-                    state: "already scored under this version".into(),
-                    action: "rescoring",
+        self.write(|s| {
+            let tx = s.connection();
+            let state: Option<String> = tx
+                .query_row("SELECT state FROM session WHERE id = ?1", [session], |r| r.get(0))
+                .optional()?;
+            match state.as_deref() {
+                None => {
+                    return Err(StoreError::NotFound {
+                        what: "session",
+                        id: session.to_string(),
+                    });
+                }
+                Some("finished") => {}
+                Some(other) => {
+                    return Err(StoreError::SessionState {
+                        session: session.to_string(),
+                        state: other.into(),
+                        action: "rescoring",
+                    });
                 }
             }
-            e => e,
-        })?;
-        tx.commit()?;
-        Ok(())
+            tx.execute(
+                "UPDATE profile_snapshot SET superseded_at = ?1 WHERE session_id = ?2 AND superseded_at IS NULL",
+                params![micros(at), session],
+            )?;
+            {
+                let mut st = tx.prepare(
+                    "INSERT OR IGNORE INTO competence_not_assessed (session_id, competence, answers, reason)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for c in not_assessed {
+                    st.execute(params![session, c.competence, c.answers, c.reason])?;
+                }
+            }
+            insert_snapshots(tx, session, profile).map_err(|e| match e {
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::SessionState {
+                        session: session.to_string(),
+                        state: "already scored under this version".into(),
+                        action: "rescoring",
+                    }
+                }
+                e => e,
+            })
+        })
     }
 
     /// The snapshots in force of one session, by competence.

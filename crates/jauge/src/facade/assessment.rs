@@ -4,7 +4,7 @@ use jauge_bank::{Answer, Item, Lang, ShownQuestion, Verdict, check};
 use jauge_engine::rng::{Draws, Purpose};
 use jauge_engine::session::AnswerStatus;
 use jauge_engine::{Clock, Session};
-use jauge_store::{NotAssessed, Pending, ProfileSnapshot, ResponseRecord, SessionRecord};
+use jauge_store::{NotAssessed, Pending, ProfileSnapshot, ResponseRecord, SessionRecord, StoreError};
 use jiff::Timestamp;
 
 use super::{Jauge, stamp};
@@ -272,7 +272,10 @@ impl<'j> Assessment<'j> {
             options_order: (!order.is_empty()).then(|| order.join(" ")),
         };
         // on failure the engine keeps the question pending: a later call records it again
-        self.jauge.store().set_pending(self.record.id, &pending)?;
+        self.jauge
+            .store()
+            .set_pending(self.record.id, &pending)
+            .map_err(concurrent)?;
         let shown = Shown {
             step: q.step,
             item: q.id,
@@ -338,7 +341,7 @@ impl<'j> Assessment<'j> {
         };
         if let Err(e) = self.jauge.store().record_response(self.record.id, &response) {
             self.broken = true;
-            return Err(e.into());
+            return Err(concurrent(e).into());
         }
         self.shown = None;
         Ok(Submitted {
@@ -405,7 +408,8 @@ impl<'j> Assessment<'j> {
         }
         self.jauge
             .store()
-            .finish_session_scored(self.record.id, at, &competences, &not_assessed)?;
+            .finish_session_scored(self.record.id, at, &competences, &not_assessed)
+            .map_err(concurrent)?;
         let missed = self
             .session
             .records()
@@ -430,5 +434,19 @@ impl<'j> Assessment<'j> {
             missed,
             simulated: self.record.simulated,
         })
+    }
+}
+
+/// A session this assessment holds as active, found finished or abandoned when writing to it:
+/// another process (another `--resume`, an erasure) ended it meanwhile.
+fn concurrent(e: StoreError) -> StoreError {
+    match e {
+        StoreError::SessionState { session, state, .. } if state == "finished" || state == "abandoned" => {
+            StoreError::Conflict {
+                detail: format!("it was {state} meanwhile"),
+                session,
+            }
+        }
+        e => e,
     }
 }
