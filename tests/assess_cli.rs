@@ -882,6 +882,7 @@ fn a_simulation_never_answers_a_real_session_and_stays_out_of_the_real_record() 
             "--out",
             out,
             "--all-sessions",
+            "--force",
             "--db",
             &db,
         ];
