@@ -63,6 +63,7 @@ mod diagnostic;
 mod load;
 mod model;
 pub mod normalize;
+pub mod panel;
 mod shown;
 mod stats;
 mod tomlread;

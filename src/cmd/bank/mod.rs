@@ -1,4 +1,7 @@
-//! `jauge bank`: validate the item bank, print its statistics, export it as JSON.
+//! `jauge bank`: validate the item bank, print its statistics, export it as JSON, and the
+//! standard-setting panel's tools (`panel`).
+
+mod panel;
 
 use std::fmt;
 use std::fs;
@@ -48,6 +51,10 @@ pub enum BankCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The standard-setting panel: blind packets for raters, import of their ratings into
+    /// panel/ratings.csv, and the report (flags, agreement per round).
+    #[command(subcommand)]
+    Panel(panel::PanelCommand),
 }
 
 /// The formats `jauge bank export` writes.
@@ -63,6 +70,7 @@ pub fn run(cmd: BankCommand) -> anyhow::Result<u8> {
         BankCommand::Validate { dir, strict, json } => validate(&dir, strict, json),
         BankCommand::Stats { dir, json } => stats(&dir, json),
         BankCommand::Export { dir, format, out } => export(&dir, format, out.as_deref()),
+        BankCommand::Panel(cmd) => panel::run(cmd),
     }
 }
 
