@@ -74,7 +74,10 @@ fn packet_import_report_round_trip() {
             !text.contains("op-a") && !text.contains("op-b"),
             "ids are not shown"
         );
-        assert!(text.contains("« stage »"), "the French question is shown");
+        assert!(
+            text.contains("«\u{202F}stage\u{202F}»"),
+            "the French question is shown"
+        );
         let template = md.with_extension("csv");
         let keys = md.with_extension("keys.csv");
         assert!(fs::read_to_string(&keys).expect("keys").contains("op-a"));
@@ -168,7 +171,10 @@ fn packet_import_report_round_trip() {
     let text = fs::read_to_string(&items).expect("items");
     fs::write(
         &items,
-        text.replace("qui citent « stage »", "qui citent « alternance »"),
+        text.replace(
+            "qui citent «\u{202F}stage\u{202F}»",
+            "qui citent «\u{202F}alternance\u{202F}»",
+        ),
     )
     .expect("rewrite");
     let rep = json(&jauge(&["bank", "panel", "report", &bs, "--json"]));

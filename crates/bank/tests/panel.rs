@@ -71,7 +71,7 @@ type = "single"
 status = "live"
 solution = ["a"]
 [item.fr]
-question = "Question {q} ?"
+question = "Question {q}\u202F?"
 explanation = "Parce que."
 [item.en]
 question = "Question {q}?"
@@ -242,14 +242,14 @@ fn the_hash_follows_the_rated_content_only() {
         base.replace("status = \"live\"", "status = \"draft\""),
         base.replace("Parce que.", "Parce que c'est ainsi."),
         base.replace("Question x?", "Question about x?"),
-        base.replace("Question x ?", "Question x\u{202f}?"),
-        base.replace("Question x ?", "Question x?"),
+        base.replace("Question x\\u202F?", "Question x ?"),
+        base.replace("Question x\\u202F?", "Question x?"),
     ] {
         assert_eq!(hash_of(&same), h, "{same}");
     }
     // Part of it: the question, an option's text, the key.
     for other in [
-        base.replace("Question x ?", "Question y ?"),
+        base.replace("Question x\\u202F?", "Question y\\u202F?"),
         base.replace("fr = \"non\"", "fr = \"jamais\""),
         base.replace("solution = [\"a\"]", "solution = [\"b\"]"),
         base.replace("type = \"single\"", "type = \"multiple\""),

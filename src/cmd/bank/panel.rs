@@ -13,7 +13,7 @@ use jauge_bank::panel::packet::{default_header, import, packet, ratings_csv};
 use jauge_bank::panel::{PanelFlag, PanelReport, RATINGS_FILE, Summary, item_hash, report};
 use jauge_bank::{Item, Status};
 
-use super::{load, print_json, short};
+use super::{load, print_json, short, write_atomically};
 
 /// The `jauge bank panel` subcommands.
 #[derive(Debug, Subcommand)]
@@ -235,25 +235,6 @@ fn make_packet(
     Ok(0)
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder, flushed to disk, then
-/// renamed: a crash leaves the old file or the new one, never half of one.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let parent = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("ratings"),
-        std::process::id()
-    ));
-    {
-        let mut f = fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
-}
-
 fn import_ratings(template: &Path, keys: &Path, rater: &str, round: u32, dir: &Path) -> anyhow::Result<u8> {
     let read = |p: &Path| -> anyhow::Result<String> {
         fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
@@ -323,7 +304,7 @@ fn import_ratings(template: &Path, keys: &Path, rater: &str, round: u32, dir: &P
         }
         _ => ratings_csv(&default_header(), &ratings, true),
     };
-    write_atomically(&path, &text)?;
+    write_atomically(&path, text.as_bytes())?;
     let changed = ratings
         .iter()
         .filter(|r| {

@@ -344,6 +344,9 @@ impl Loader {
                             None,
                         );
                     }
+                    if lang == Lang::Fr {
+                        r.french_typography(&q, qspan.clone(), "French question");
+                    }
                     question_pos.get_mut(lang).replace(Pos::of(r.sink, qspan));
                     texts.get_mut(lang).question = q;
                 }
@@ -360,6 +363,9 @@ impl Loader {
             }
             match r.str(lt, "explanation") {
                 Some((e, espan)) => {
+                    if lang == Lang::Fr {
+                        r.french_typography(&e, espan.clone(), "French explanation");
+                    }
                     if e.trim().is_empty() {
                         r.error(
                             "empty-explanation",

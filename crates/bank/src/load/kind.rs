@@ -333,6 +333,9 @@ impl Loader {
             for lang in Lang::ALL {
                 match r.str(ot, lang.code()) {
                     Some((s, sspan)) => {
+                        if lang == Lang::Fr {
+                            r.french_typography(&s, sspan.clone(), &format!("French text of option `{id}`"));
+                        }
                         if s.trim().is_empty() {
                             r.error(
                                 "missing-translation",
