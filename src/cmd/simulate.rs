@@ -162,10 +162,7 @@ fn parse_range(s: &str) -> anyhow::Result<(f64, f64)> {
 fn read_exposure_params(path: &Path, ids: &[String]) -> anyhow::Result<Vec<f64>> {
     let pos: HashMap<&str, usize> = ids.iter().enumerate().map(|(k, s)| (s.as_str(), k)).collect();
     let mut k = vec![1.0; ids.len()];
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut rdr = crate::input::csv_reader(csv::ReaderBuilder::new().trim(csv::Trim::All), path)?;
     let h = rdr
         .headers()
         .with_context(|| format!("{}:1: malformed CSV", path.display()))?
