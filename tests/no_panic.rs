@@ -207,3 +207,68 @@ fn endless_input_files_are_refused_with_their_limit() {
         );
     }
 }
+
+#[test]
+fn counts_and_sizes_at_their_edges_never_panic_or_exhaust_memory() {
+    // found by the command-line harness (tests/cli_fuzz.rs): counts given on the command line
+    // sized allocations and loops without a bound
+    let dir = TempDir::new("counts");
+    let items = dir.0.join("items.csv");
+    std::fs::write(&items, "id,a,b\nq1,1.2,-0.5\nq2,0.8,0.3\nq3,1.5,1.1\n").unwrap();
+    let items = items.to_str().unwrap();
+    for v in ["18446744073709551615", "4294967296", "100000000"] {
+        let runs: Vec<Vec<&str>> = vec![
+            vec!["simulate", "--items", items, "--examinees", v],
+            vec!["simulate", "--items", items, "--examinees", "3", "--length", v],
+            vec![
+                "simulate",
+                "--items",
+                items,
+                "--examinees",
+                "3",
+                "--min-length",
+                v,
+            ],
+            vec![
+                "simulate",
+                "--items",
+                items,
+                "--examinees",
+                "3",
+                "--quadrature",
+                v,
+            ],
+            vec![
+                "simulate",
+                "--items",
+                items,
+                "--examinees",
+                "3",
+                "--randomesque",
+                v,
+            ],
+            vec!["simulate", "--bank", "item-bank", "--examinees", v],
+            vec![
+                "irt",
+                "estimate",
+                "--items",
+                items,
+                "--responses",
+                "1,0,1",
+                "--quadrature",
+                v,
+            ],
+        ];
+        for args in runs {
+            let what = args.join(" ");
+            let start = Instant::now();
+            let o = jauge_limited(3072, &args);
+            no_panic(&what, &o);
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{what}: {:?}",
+                start.elapsed()
+            );
+        }
+    }
+}
