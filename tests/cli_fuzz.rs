@@ -7,7 +7,9 @@
 //!
 //! The commands and their flags are read from the binary's own help, so that a new command is
 //! fuzzed without touching this file. Each case runs in a fresh folder with a copy of the scratch
-//! database, `JAUGE_DB` and `HOME` pointing there: nothing outside it is ever written.
+//! database, `JAUGE_DB` and `HOME` pointing there, and every path it names is inside that folder
+//! (devices through links in it): nothing outside it is ever written; the harness checks after
+//! each case that `/dev/null` and `/dev/zero` are still devices.
 //!
 //! Budget (CI): `JAUGE_FUZZ_CASES` cases (default 160) and at most `JAUGE_FUZZ_SECONDS` seconds
 //! (default 100); the seed is `JAUGE_FUZZ_SEED` (default fixed, so that CI is repeatable; any
@@ -377,14 +379,16 @@ fn pool(files: &Path, db: &Path, case_dir: &Path) -> Pool {
     paths.push(db.display().to_string());
     paths.push(format!("{}-wal", db.display()));
     paths.push(case_dir.join("out.csv").display().to_string());
-    paths.push("/dev/null".into());
-    paths.push("/dev/zero".into());
-    paths.push("/nonexistent/dir/file".into());
+    // devices through links in the case's folder (an endless input, a sink): a command that
+    // replaced or removed its output would replace the link, never the machine's device
+    paths.push(case_dir.join("null").display().to_string());
+    paths.push(case_dir.join("zero").display().to_string());
+    paths.push(case_dir.join("absent/dir/file").display().to_string());
     let files_range = section(paths);
     let dirs = section(vec![
         case_dir.join("bank").display().to_string(),
         files.display().to_string(),
-        "/nonexistent".into(),
+        case_dir.join("absent").display().to_string(),
     ]);
     let good = BTreeMap::from([
         ("items", vec![f("items.csv")]),
@@ -560,6 +564,14 @@ fn command_line(spec: &Spec, case: &Case, p: &Pool) -> Vec<String> {
     out
 }
 
+/// The first of the devices the cases reach through links that is no longer one.
+fn damaged_device() -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    ["/dev/null", "/dev/zero"]
+        .into_iter()
+        .find(|d| !std::fs::symlink_metadata(d).is_ok_and(|m| m.file_type().is_char_device()))
+}
+
 /// The per-invocation time limit: a command still running then is stopped and counted as slow
 /// (a large simulation may legitimately take long), not as a failure.
 const LIMIT: Duration = Duration::from_secs(20);
@@ -617,6 +629,8 @@ fn arbitrary_command_lines_never_panic_and_never_damage_the_database() {
         }
         // `--bank` defaults to `item-bank`, relative to the folder the command runs in
         std::os::unix::fs::symlink(dir.join("bank"), dir.join("item-bank")).unwrap();
+        std::os::unix::fs::symlink("/dev/null", dir.join("null")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap();
         let db = dir.join("jauge.db");
         std::fs::copy(&world.db, &db).unwrap();
         let values = pool(&files, &db, &dir);
@@ -689,6 +703,13 @@ fn arbitrary_command_lines_never_panic_and_never_damage_the_database() {
                 Err(TestCaseError::fail(m))
             }
         };
+        // every path a case names is inside its folder; the machine's devices stay devices (an
+        // export once renamed a file over `/dev/null`)
+        if let Some(d) = damaged_device() {
+            return Err(TestCaseError::fail(format!(
+                "{d} is no longer a character device after: jauge {shown}\n{err}"
+            )));
+        }
         if err.contains("panicked") {
             let first = err.lines().find(|l| l.contains("panicked")).unwrap_or("");
             return fail(format!("panic: jauge {shown}\n{first}\n{err}"));
