@@ -10,12 +10,12 @@ use jauge_irt::ItemParams;
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// The file could not be opened or read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (not a `source`: the message already says it).
+        cause: std::io::Error,
     },
     /// A CSV syntax problem (unbalanced quotes, ragged row, invalid UTF-8).
     #[error("{path}:{line}: malformed CSV: {msg}")]
@@ -59,29 +59,139 @@ pub enum InputError {
     },
 }
 
-fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, InputError> {
-    let f = std::fs::File::open(path).map_err(|source| InputError::Io {
+/// The longest line (a CSV record, outside quotes) an input file may hold: 16 MiB.
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
+/// The largest input file read: 8 GiB.
+pub const MAX_INPUT_BYTES: u64 = 8 << 30;
+
+/// A reader over an input file that refuses, with an error naming the limit, a line longer than
+/// [`MAX_LINE_BYTES`] (a newline inside CSV quotes does not end a line) and more than `max`
+/// bytes in all: whatever the file (`/dev/zero`, an endless stream), reading it never takes more
+/// memory than the limits.
+pub struct Bounded<R> {
+    inner: R,
+    line: u64,
+    lines: u64,
+    total: u64,
+    max: u64,
+    quoted: bool,
+}
+
+impl<R> Bounded<R> {
+    /// Bounds `inner` to `max` bytes in all and [`MAX_LINE_BYTES`] a line.
+    pub fn new(inner: R, max: u64) -> Self {
+        Self {
+            inner,
+            line: 0,
+            lines: 1,
+            total: 0,
+            max,
+            quoted: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => self.quoted = !self.quoted,
+                b'\n' if !self.quoted => {
+                    self.line = 0;
+                    self.lines += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            self.line += 1;
+            if self.line > MAX_LINE_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {} is longer than {} MiB, the limit for a line of an input file (is it the right file?)",
+                        self.lines,
+                        MAX_LINE_BYTES >> 20
+                    ),
+                ));
+            }
+        }
+        self.total += n as u64;
+        if self.total > self.max {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the file is larger than {} MiB, the limit for this input",
+                    self.max >> 20
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// Opens an input file for reading through [`Bounded`].
+pub fn open_bounded(path: &Path, max: u64) -> Result<Bounded<std::fs::File>, InputError> {
+    let f = std::fs::File::open(path).map_err(|cause| InputError::Io {
         path: path.into(),
-        source,
+        cause,
     })?;
-    Ok(csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(f))
+    Ok(Bounded::new(f, max))
+}
+
+/// Reads a whole input file, refusing it past `max` bytes or a line of [`MAX_LINE_BYTES`].
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut open_bounded(path, max)?, &mut bytes).map_err(|cause| {
+        InputError::Io {
+            path: path.into(),
+            cause,
+        }
+    })?;
+    Ok(bytes)
+}
+
+/// Reads a whole text file (UTF-8), bounded like [`read_bounded`].
+pub fn read_text(path: &Path, max: u64) -> Result<String, InputError> {
+    String::from_utf8(read_bounded(path, max)?).map_err(|e| InputError::Io {
+        path: path.into(),
+        cause: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (byte {} is not)",
+                e.utf8_error().valid_up_to() + 1
+            ),
+        ),
+    })
+}
+
+/// A CSV reader over an input file, bounded (see [`Bounded`]).
+pub fn csv_reader(builder: &csv::ReaderBuilder, path: &Path) -> Result<csv::Reader<Source>, InputError> {
+    Ok(builder.from_reader(open_bounded(path, MAX_INPUT_BYTES)?))
+}
+
+/// What the CSV readers read: an input file, bounded.
+pub type Source = Bounded<std::fs::File>;
+
+fn open(path: &Path) -> Result<csv::Reader<Source>, InputError> {
+    csv_reader(
+        csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false),
+        path,
+    )
 }
 
 /// Like [`open`] without the reader's trimming (which allocates a new record per row); the
 /// callers trim each field they read with `str::trim`, which is what `csv::Trim::All` does for a
 /// `StringRecord`.
-fn open_untrimmed(path: &Path) -> Result<csv::Reader<std::fs::File>, InputError> {
-    let f = std::fs::File::open(path).map_err(|source| InputError::Io {
-        path: path.into(),
-        source,
-    })?;
-    Ok(csv::ReaderBuilder::new().flexible(false).from_reader(f))
+fn open_untrimmed(path: &Path) -> Result<csv::Reader<Source>, InputError> {
+    csv_reader(csv::ReaderBuilder::new().flexible(false), path)
 }
 
-fn trimmed_headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>, InputError> {
+fn trimmed_headers<R: std::io::Read>(
+    path: &Path,
+    rdr: &mut csv::Reader<R>,
+) -> Result<Vec<String>, InputError> {
     Ok(rdr
         .headers()
         .map_err(|e| csv_err(path, e))?
@@ -98,7 +208,7 @@ fn csv_err(path: &Path, e: csv::Error) -> InputError {
         };
         return InputError::Io {
             path: path.into(),
-            source: io,
+            cause: io,
         };
     }
     let msg = match e.kind() {
@@ -116,7 +226,7 @@ fn csv_err(path: &Path, e: csv::Error) -> InputError {
     }
 }
 
-fn headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>, InputError> {
+fn headers<R: std::io::Read>(path: &Path, rdr: &mut csv::Reader<R>) -> Result<Vec<String>, InputError> {
     Ok(rdr
         .headers()
         .map_err(|e| csv_err(path, e))?
@@ -281,7 +391,14 @@ fn parse_score(path: &Path, line: u64, column: &str, cell: &str) -> Result<Optio
 /// Reads responses, detecting the layout from the header: a header containing `person`, `item`
 /// and `score` is the long layout; otherwise `id,<item ids…>` is the wide one.
 pub fn read_responses(path: &Path) -> Result<Responses, InputError> {
-    let mut rdr = open(path)?;
+    read_responses_from(path, open(path)?)
+}
+
+/// [`read_responses`] over a CSV reader already open (`path` names it in errors).
+fn read_responses_from<R: std::io::Read>(
+    path: &Path,
+    mut rdr: csv::Reader<R>,
+) -> Result<Responses, InputError> {
     let h = headers(path, &mut rdr)?;
     let mut out = Responses::default();
     let long = ["person", "item", "score"]
@@ -351,10 +468,7 @@ pub fn read_responses(path: &Path) -> Result<Responses, InputError> {
 /// allocation): the same layouts, results and error messages. The long layout goes through
 /// [`read_responses`].
 pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
-    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
-        path: path.into(),
-        source,
-    })?;
+    let bytes = read_bounded(path, MAX_INPUT_BYTES)?;
     // Cells are trimmed by hand below only when they are not already `0`, `1` or empty.
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
@@ -370,7 +484,12 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
         .iter()
         .all(|c| h.iter().any(|x| x == c));
     if long {
-        return read_responses(path);
+        // from the bytes already read: the file may be a stream that cannot be read twice
+        let rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(&bytes[..]);
+        return read_responses_from(path, rdr);
     }
     let ci = column(
         path,

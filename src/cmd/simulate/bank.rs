@@ -103,10 +103,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         let ids = rows.iter().map(|r| r.0.clone()).collect();
         (ids, rows.into_iter().map(|r| r.1).collect(), None)
     } else {
-        let n = args.examinees.unwrap_or(1000);
-        if n == 0 {
-            bail!("--examinees must be at least 1");
-        }
+        let n = super::examinees(args.examinees)?;
         let rho = args.correlation.unwrap_or(DEFAULT_CORRELATION);
         let t = draw_abilities(args.seed, n, codes.len(), rho)
             .map_err(|e| anyhow::anyhow!("--correlation: {e}"))?;
