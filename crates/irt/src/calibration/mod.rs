@@ -468,15 +468,15 @@ pub fn calibrate_with_progress(
         o,
         n,
         k,
-        kp,
         anchors: (0..n).map(anchor).collect(),
         priors: (0..n).map(c_prior).collect(),
         estep: EStep::new(data, &totals, k, threads),
-        tables: Tables::new(n, kp),
+        tables: Tables::new(estep::rare_is_wrong(&totals), kp),
         n_buf: vec![0.0; n * k],
         base: Grid::new(k, o.range.0, o.range.1, 0.0, 1.0)?,
         estimate_mean,
         estimate_sd,
+        px: o.accelerate && !has_anchors && o.model != Model::Rasch,
     };
 
     // EM, accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3) when asked: two EM steps
@@ -507,6 +507,12 @@ pub fn calibrate_with_progress(
         let done = change < o.param_tolerance && small;
         let (x0, lp0) = (std::mem::replace(&mut x, x1), lp_x);
         lp_x = lp1;
+        if done && m.px {
+            // Parameter expansion has brought EM near its fixed point; finish with plain EM
+            // steps, so that the answer is the EM answer on the quadrature grid.
+            m.px = false;
+            continue;
+        }
         if done {
             converged = true;
             break;
@@ -686,7 +692,6 @@ struct Machine<'a> {
     o: &'a CalibrationOptions,
     n: usize,
     k: usize,
-    kp: usize,
     anchors: Vec<Option<ItemParams>>,
     priors: Vec<CPrior>,
     estep: EStep,
@@ -695,6 +700,8 @@ struct Machine<'a> {
     base: Grid,
     estimate_mean: bool,
     estimate_sd: bool,
+    /// Parameter expansion (PX-EM, Liu, Rubin & Wu 1998) in the M-step: see [`Machine::m_step`].
+    px: bool,
 }
 
 impl Machine<'_> {
@@ -705,38 +712,26 @@ impl Machine<'_> {
     /// The E-step at `s`; returns the log-posterior (log-likelihood + log priors of c).
     fn e_step(&mut self, s: &State) -> Result<f64, CalibrationError> {
         let grid = self.grid(s.mean, s.sd)?;
-        let (k, kp) = (self.k, self.kp);
+        let k = self.k;
         let nodes = grid.nodes();
         let t = &mut self.tables;
-        for (j, (b, &lw)) in t.log_base.iter_mut().zip(grid.log_weights()).enumerate() {
-            *b = lw;
-            t.weights[j] = lw.exp();
-        }
+        t.start(grid.log_weights());
         for i in 0..self.n {
-            let (q_row, p_row) = t.rows[2 * i * kp..2 * (i + 1) * kp].split_at_mut(kp);
-            let odds = &mut t.log_odds[i * kp..(i + 1) * kp];
             for (j, &theta) in nodes.iter().enumerate() {
                 // ln P and ln Q, floored like the linear rows.
                 let (lp, lq) = match self.anchors[i] {
                     Some(item) => (item.log_prob(theta, true), item.log_prob(theta, false)),
                     None => {
                         let w = s.work[i];
-                        let z = w.a * theta + w.delta;
+                        let (l, _, ln_l, ln_m) = mstep::logistic_parts(w.a * theta + w.delta);
                         if w.c > 0.0 {
-                            (
-                                (w.c + (1.0 - w.c) * logistic(z)).ln(),
-                                (1.0 - w.c).ln() + log_logistic(-z),
-                            )
+                            ((w.c + (1.0 - w.c) * l).ln(), (1.0 - w.c).ln() + ln_m)
                         } else {
-                            (log_logistic(z), log_logistic(-z))
+                            (ln_l, ln_m)
                         }
                     }
                 };
-                let (lp, lq) = (lp.max(LOG_PROB_FLOOR), lq.max(LOG_PROB_FLOOR));
-                p_row[j] = lp.exp();
-                q_row[j] = lq.exp();
-                odds[j] = lp - lq;
-                t.log_base[j] += lq;
+                t.set(i, j, lp.max(LOG_PROB_FLOOR), lq.max(LOG_PROB_FLOOR));
             }
         }
         debug_assert_eq!(nodes.len(), k);
@@ -785,6 +780,34 @@ impl Machine<'_> {
                         c: matches!(prior, CPrior::Beta { .. }),
                     };
                     next.work[i] = mstep::maximise(&item_counts(i), s.work[i], free, &prior);
+                }
+            }
+        }
+        if self.px {
+            // PX-EM: the latent mean and SD are estimated too (the moments of the expected counts
+            // at the nodes), then the scale is brought back to N(0, 1) by moving the items
+            // instead: aθ + δ with θ = μ + σθ′ is (aσ)θ′ + (δ + aμ). EM alone crawls along this
+            // direction (a common change of every slope), where the latent SD is what the
+            // expected counts say most directly.
+            let lat = counts.latent();
+            let total: f64 = lat.iter().sum();
+            if total > 0.0 {
+                let nodes = grid.nodes();
+                let mu = lat.iter().zip(nodes).map(|(w, t)| w * t).sum::<f64>() / total;
+                let var = lat
+                    .iter()
+                    .zip(nodes)
+                    .map(|(w, t)| w * (t - mu) * (t - mu))
+                    .sum::<f64>()
+                    / total;
+                let sigma = var.sqrt();
+                if mu.is_finite() && sigma.is_finite() && sigma > 0.0 {
+                    for &i in &free_items {
+                        let w = &mut next.work[i];
+                        w.delta = (w.delta + w.a * mu).clamp(-mstep::DELTA_MAX, mstep::DELTA_MAX);
+                        w.a = (w.a * sigma).clamp(mstep::A_MIN, mstep::A_MAX);
+                    }
+                    next.common_a = (next.common_a * sigma).clamp(mstep::A_MIN, mstep::A_MAX);
                 }
             }
         }
