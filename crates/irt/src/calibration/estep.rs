@@ -389,39 +389,47 @@ impl Plan {
     /// The plan of the chunk made of `patterns`, in that order.
     fn new(data: &ResponseData, patterns: &[u32], track_wrong: &[bool], kp: usize) -> Self {
         let items = data.n_items();
+        let nc = (kp / LANES) as u32;
+        // Per packed cell `item << 1 | score`: is it the item's rare answer?
+        let rare: Vec<bool> = (0..2 * items)
+            .map(|cell| (cell & 1 == 1) != track_wrong[cell >> 1])
+            .collect();
         let mut plan = Plan {
             rare_start: vec![0],
             ..Plan::default()
         };
-        let mut lists: Vec<Vec<u8>> = vec![Vec::new(); items];
-        let mut touched: Vec<u32> = Vec::new();
+        // Per item, bit b set when batch row b answered it the rare way.
+        let mut masks = vec![0u32; items];
+        const _: () = assert!(BATCH <= 32, "one bit per batch row in a u32");
         for batch in patterns.chunks(BATCH) {
             plan.batch_start.push(plan.segments.len() as u32);
+            masks.fill(0);
             for (b, &q) in batch.iter().enumerate() {
                 let cells = data.pattern_cells(q as usize);
                 if cells.len() == items {
-                    for &cell in cells {
-                        let i = (cell >> 1) as usize;
-                        let right = cell & 1 == 1;
-                        if right != track_wrong[i] {
-                            plan.rare_offsets.push((i * kp / LANES) as u32);
-                            if lists[i].is_empty() {
-                                touched.push(i as u32);
-                            }
-                            lists[i].push(b as u8);
-                        }
+                    plan.rare_offsets.extend(
+                        cells
+                            .iter()
+                            .filter(|&&cell| rare[cell as usize])
+                            .map(|&cell| (cell >> 1) * nc),
+                    );
+                    for (mask, &cell) in masks.iter_mut().zip(cells) {
+                        *mask |= u32::from(rare[cell as usize]) << b;
                     }
                 }
                 plan.rare_start.push(plan.rare_offsets.len() as u32);
             }
-            touched.sort_unstable();
-            for &i in &touched {
-                let list = &mut lists[i as usize];
-                plan.segments.push((i, plan.rows.len() as u32, list.len() as u32));
-                plan.rows.extend_from_slice(list);
-                list.clear();
+            for (i, &mask) in masks.iter().enumerate() {
+                if mask != 0 {
+                    plan.segments
+                        .push((i as u32, plan.rows.len() as u32, mask.count_ones()));
+                    let mut m = mask;
+                    while m != 0 {
+                        plan.rows.push(m.trailing_zeros() as u8);
+                        m &= m - 1;
+                    }
+                }
             }
-            touched.clear();
         }
         plan.batch_start.push(plan.segments.len() as u32);
         plan
@@ -813,6 +821,21 @@ mod tests {
         for (x, y) in a.iter().zip(&b) {
             assert!((x / sa - y / sb).abs() < 1e-12);
         }
+    }
+
+    /// Windows are whole groups of LANES nodes that cover the live blocks and stay in the row.
+    #[test]
+    fn windows_cover_the_live_blocks() {
+        let nb = 64 / BLOCK; // 8 blocks of 8 nodes, 2 groups of 32
+        for lo in 0..nb {
+            for hi in lo + 1..=nb {
+                let w = Window::covering(lo, hi, nb);
+                assert!(w.start <= lo * BLOCK && w.start + w.groups * LANES >= hi * BLOCK);
+                assert!(w.start + w.groups * LANES <= nb * BLOCK);
+                assert_eq!(w.groups, (hi - lo).div_ceil(LANES / BLOCK));
+            }
+        }
+        assert_eq!(Window::covering(3, 3, nb).groups, 0);
     }
 
     #[test]
