@@ -63,10 +63,21 @@ impl ResponseData {
             return Err(CalibrationError::TooManyItems(n_items));
         }
         let cells: Vec<(u32, u32, bool)> = cells.into_iter().collect();
-        // The largest indices first (a pass that vectorises); the first bad cell only if any.
-        let (max_p, max_i) = cells
-            .iter()
-            .fold((0, 0), |(mp, mi), &(p, i, _)| (mp.max(p), mi.max(i)));
+        // One pass: the cells packed in the given order, the persons' counts, the largest
+        // indices, and whether the cells come grouped by person (as a wide file gives them).
+        let mut flat = vec![0u32; cells.len()];
+        let mut counts = vec![0usize; n_persons + 1];
+        let (mut max_p, mut max_i, mut previous, mut grouped) = (0, 0, 0, true);
+        for (f, &(p, i, s)) in flat.iter_mut().zip(&cells) {
+            max_p = max_p.max(p);
+            max_i = max_i.max(i);
+            grouped &= p >= previous;
+            previous = p;
+            if let Some(c) = counts.get_mut(p as usize + 1) {
+                *c += 1;
+            }
+            *f = pack(i, s);
+        }
         if !cells.is_empty() && (max_p as usize >= n_persons || max_i as usize >= n_items) {
             for &(p, i, _) in &cells {
                 if p as usize >= n_persons {
@@ -83,28 +94,18 @@ impl ResponseData {
                 }
             }
         }
-        // Counting sort by person (nothing to move when the cells come grouped by person, in
-        // order, as a wide file gives them).
-        let grouped = cells.windows(2).fold(true, |ok, w| ok & (w[0].0 <= w[1].0));
-        let mut counts = vec![0usize; n_persons + 1];
-        for &(p, _, _) in &cells {
-            counts[p as usize + 1] += 1;
-        }
         for k in 1..counts.len() {
             counts[k] += counts[k - 1];
         }
-        let mut flat: Vec<u32> = if grouped {
-            cells.iter().map(|&(_, i, s)| pack(i, s)).collect()
-        } else {
+        if !grouped {
+            // Counting sort by person.
             let mut next = counts.clone();
-            let mut flat = vec![0u32; cells.len()];
             for &(p, i, s) in &cells {
                 let slot = &mut next[p as usize];
                 flat[*slot] = pack(i, s);
                 *slot += 1;
             }
-            flat
-        };
+        }
         drop(cells);
         let mut builder = Builder::new(n_items);
         for p in 0..n_persons {

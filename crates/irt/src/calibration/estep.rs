@@ -149,6 +149,30 @@ pub(crate) struct EStep {
     arch: pulp::Arch,
 }
 
+/// `f(0), …, f(n − 1)` in that order, computed on up to `threads` threads (contiguous ranges).
+pub(crate) fn map_parallel<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        return (0..n).map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    (t * n / threads..(t + 1) * n / threads)
+                        .map(f)
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// The order patterns are processed in: incomplete patterns first, then the complete ones by
 /// number of right answers (ties in data order). Patterns with close scores have their posterior
 /// mass on the same nodes, so the batches of [`run_chunk`] touch few node blocks.
@@ -174,14 +198,15 @@ impl EStep {
         let track_wrong = rare_is_wrong(totals);
         let kp = padded(k);
         let order = visiting_order(data);
+        let plans = map_parallel(chunks, threads, |c| {
+            Plan::new(data, &order[bounds[c]..bounds[c + 1]], &track_wrong, kp)
+        });
         Self {
             k,
             items,
-            partial: (0..chunks)
-                .map(|c| {
-                    let plan = Plan::new(data, &order[bounds[c]..bounds[c + 1]], &track_wrong, kp);
-                    (Counts::new(items, k), Scratch::default(), plan)
-                })
+            partial: plans
+                .into_iter()
+                .map(|plan| (Counts::new(items, k), Scratch::default(), plan))
                 .collect(),
             total: Counts::new(items, k),
             order,

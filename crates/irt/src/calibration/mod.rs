@@ -477,13 +477,15 @@ pub fn calibrate_with_progress(
         estimate_mean,
         estimate_sd,
         px: o.accelerate && !has_anchors && o.model != Model::Rasch,
+        threads,
     };
 
-    // EM, accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3) when asked: two EM steps
+    // EM, accelerated when asked by parameter expansion (PX-EM, see `Machine::m_step`: F below is
+    // the expanded step) and SQUAREM (Varadhan & Roland 2008, scheme S3): two EM steps
     // x1 = F(x0), x2 = F(x1) give r = x1 − x0 and v = x2 − 2x1 + x0; the extrapolation
     // x′ = x0 + 2αr + α²v with α = ‖r‖/‖v‖ (at least 1, at most a bound that grows while it is
     // reached) is kept when it does not lower the log-posterior, otherwise x2 is. Convergence is
-    // always judged on a plain EM step.
+    // always judged on the change of a plain EM step (the M-step before its expansion).
     let mut x = start;
     let mut lp_x = m.e_step(&x)?;
     let mut iterations = 0;
@@ -493,9 +495,8 @@ pub fn calibrate_with_progress(
         if iterations >= o.max_iterations {
             break;
         }
-        let x1 = m.m_step(&x)?;
+        let (x1, change) = m.m_step(&x)?;
         iterations += 1;
-        let change = m.change(&x, &x1);
         progress(&Progress {
             iteration: iterations,
             max_iterations: o.max_iterations,
@@ -507,12 +508,6 @@ pub fn calibrate_with_progress(
         let done = change < o.param_tolerance && small;
         let (x0, lp0) = (std::mem::replace(&mut x, x1), lp_x);
         lp_x = lp1;
-        if done && m.px {
-            // Parameter expansion has brought EM near its fixed point; finish with plain EM
-            // steps, so that the answer is the EM answer on the quadrature grid.
-            m.px = false;
-            continue;
-        }
         if done {
             converged = true;
             break;
@@ -520,7 +515,7 @@ pub fn calibrate_with_progress(
         if !o.accelerate || iterations >= o.max_iterations {
             continue;
         }
-        let x2 = m.m_step(&x)?;
+        let (x2, _) = m.m_step(&x)?;
         iterations += 1;
         let (v0, v1, v2) = (m.vector_of(&x0), m.vector_of(&x), m.vector_of(&x2));
         let r: Vec<f64> = v1.iter().zip(&v0).map(|(a, b)| a - b).collect();
@@ -702,6 +697,8 @@ struct Machine<'a> {
     estimate_sd: bool,
     /// Parameter expansion (PX-EM, Liu, Rubin & Wu 1998) in the M-step: see [`Machine::m_step`].
     px: bool,
+    /// Worker threads (E-step and M-step).
+    threads: usize,
 }
 
 impl Machine<'_> {
@@ -743,8 +740,10 @@ impl Machine<'_> {
         Ok(self.estep.total.loglik + prior)
     }
 
-    /// The M-step from the counts of the last E-step (which must have been run at `s`).
-    fn m_step(&mut self, s: &State) -> Result<State, CalibrationError> {
+    /// The M-step from the counts of the last E-step (which must have been run at `s`): the next
+    /// state, and the largest parameter change of the plain EM step (before the expansion step,
+    /// when there is one).
+    fn m_step(&mut self, s: &State) -> Result<(State, f64), CalibrationError> {
         let (n, k) = (self.n, self.k);
         let grid = self.grid(s.mean, s.sd)?;
         let counts = &self.estep.total;
@@ -773,16 +772,44 @@ impl Machine<'_> {
                 }
             }
             model => {
-                for &i in &free_items {
-                    let prior = self.priors[i];
+                // Items are maximised separately, so on several threads with the same result.
+                let priors = &self.priors;
+                let fitted = estep::map_parallel(free_items.len(), self.threads, |f| {
+                    let i = free_items[f];
+                    let prior = priors[i];
                     let free = Free {
                         a: model != Model::Rasch,
                         c: matches!(prior, CPrior::Beta { .. }),
                     };
-                    next.work[i] = mstep::maximise(&item_counts(i), s.work[i], free, &prior);
+                    mstep::maximise(&item_counts(i), s.work[i], free, &prior)
+                });
+                for (&i, w) in free_items.iter().zip(fitted) {
+                    next.work[i] = w;
                 }
             }
         }
+        // The latent distribution's update from the expected counts at the nodes.
+        if self.estimate_mean || self.estimate_sd {
+            let lat = counts.latent();
+            let total: f64 = lat.iter().sum();
+            if total > 0.0 {
+                let nodes = grid.nodes();
+                if self.estimate_mean {
+                    next.mean = lat.iter().zip(nodes).map(|(w, t)| w * t).sum::<f64>() / total;
+                }
+                if self.estimate_sd {
+                    let v = lat
+                        .iter()
+                        .zip(nodes)
+                        .map(|(w, t)| w * (t - next.mean) * (t - next.mean))
+                        .sum::<f64>()
+                        / total;
+                    next.sd = v.sqrt().clamp(SD_MIN, self.sd_max());
+                }
+            }
+        }
+        // The change of the plain EM step, which convergence is judged on.
+        let plain_change = self.change(s, &next);
         if self.px {
             // PX-EM: the latent mean and SD are estimated too (the moments of the expected counts
             // at the nodes), then the scale is brought back to N(0, 1) by moving the items
@@ -811,27 +838,7 @@ impl Machine<'_> {
                 }
             }
         }
-        // The latent distribution's update from the expected counts at the nodes.
-        if self.estimate_mean || self.estimate_sd {
-            let lat = counts.latent();
-            let total: f64 = lat.iter().sum();
-            if total > 0.0 {
-                let nodes = grid.nodes();
-                if self.estimate_mean {
-                    next.mean = lat.iter().zip(nodes).map(|(w, t)| w * t).sum::<f64>() / total;
-                }
-                if self.estimate_sd {
-                    let v = lat
-                        .iter()
-                        .zip(nodes)
-                        .map(|(w, t)| w * (t - next.mean) * (t - next.mean))
-                        .sum::<f64>()
-                        / total;
-                    next.sd = v.sqrt().clamp(SD_MIN, self.sd_max());
-                }
-            }
-        }
-        Ok(next)
+        Ok((next, plain_change))
     }
 
     fn sd_max(&self) -> f64 {
