@@ -506,6 +506,17 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
             .collect(),
         ..Responses::default()
     };
+    let body = usize::try_from(rdr.position().byte())
+        .ok()
+        .and_then(|start| bytes.get(start..));
+    if let Some(scanned) = body.and_then(|body| scan_plain_wide(body, ci, h.len())) {
+        if scanned.persons.is_empty() {
+            return Err(InputError::Empty { path: path.into() });
+        }
+        out.persons = scanned.persons;
+        out.cells = scanned.cells;
+        return Ok(out);
+    }
     let mut rec = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
@@ -554,6 +565,87 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
         return Err(InputError::Empty { path: path.into() });
     }
     Ok(out)
+}
+
+/// The persons and cells of the data rows of a wide response file (`body`: the bytes after the
+/// header; `fields` columns, the id in column `ci`) when every row has the plain form: fields
+/// separated by commas, no quote and no carriage return inside a row, lines ending in `\n` or
+/// `\r\n`, no empty line, and every score cell exactly `0`, `1` or empty. `None` for anything else
+/// (quotes, padded cells, ragged rows, bad scores…): the caller then reads the file with the CSV
+/// parser, which handles the general case and words the errors. The result is the one the CSV
+/// parser gives on the same rows (the item ids are left empty).
+fn scan_plain_wide(body: &[u8], ci: usize, fields: usize) -> Option<Responses> {
+    let items = fields.checked_sub(1)?;
+    let mut persons: Vec<String> = Vec::new();
+    // Most rows answer every item: about 2 bytes per cell.
+    let mut cells: Vec<(u32, u32, bool)> = Vec::with_capacity(body.len() / 2 + 1);
+    let plain_id = |id: &[u8]| -> Option<String> {
+        if id.contains(&b'"') || id.contains(&b'\r') {
+            return None;
+        }
+        std::str::from_utf8(id.trim_ascii()).ok().map(str::to_owned)
+    };
+    let mut lines = body.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            if lines.peek().is_none() {
+                break; // the newline that ends the last row
+            }
+            return None;
+        }
+        let p = u32::try_from(persons.len()).ok()?;
+        // The usual row: the id first, then every item answered, `0,1,1,…`.
+        if ci == 0
+            && let Some(comma) = line.iter().position(|&b| b == b',')
+        {
+            let rest = &line[comma + 1..];
+            // `0` and `1` are 0x30 and 0x31: `c | 1 == b'1'` accepts exactly those.
+            if items > 0
+                && rest.len() + 1 == 2 * items
+                && rest
+                    .chunks_exact(2)
+                    .fold(true, |ok, w| ok & (w[0] | 1 == b'1') & (w[1] == b','))
+                && rest[rest.len() - 1] | 1 == b'1'
+            {
+                cells.extend(
+                    rest.iter()
+                        .step_by(2)
+                        .enumerate()
+                        .map(|(j, &c)| (p, j as u32, c == b'1')),
+                );
+                persons.push(plain_id(&line[..comma])?);
+                continue;
+            }
+        }
+        // Any other plain row: empty cells, or the id elsewhere.
+        let mut n = 0;
+        let mut j = 0u32;
+        let mut id = None;
+        for (k, cell) in line.split(|&b| b == b',').enumerate() {
+            n += 1;
+            if k == ci {
+                id = Some(plain_id(cell)?);
+                continue;
+            }
+            match cell {
+                b"" => {}
+                b"0" => cells.push((p, j, false)),
+                b"1" => cells.push((p, j, true)),
+                _ => return None,
+            }
+            j += 1;
+        }
+        if n != fields {
+            return None;
+        }
+        persons.push(id?);
+    }
+    Some(Responses {
+        items: Vec::new(),
+        persons,
+        cells,
+    })
 }
 
 /// Reads true abilities per competence, `id,<code>,<code>,…` (e.g. `id,1.1,1.2,…,5.2`): one row
@@ -699,5 +791,60 @@ mod tests {
         assert_eq!(r.cells, vec![(0, 0, true), (1, 0, false), (1, 1, true)]);
         let r = read_responses_fast(&l.0).unwrap();
         assert_eq!(r.cells, vec![(0, 0, true), (0, 1, false), (1, 0, false)]);
+    }
+
+    /// The byte scanner of plain wide files gives what the CSV parser gives, and leaves every
+    /// other form to it.
+    #[test]
+    fn fast_wide_reader_agrees_with_the_csv_reader() {
+        let cases = [
+            "id,i1,i2,i3\np1,1,0,1\np2,0,0,1\n",
+            "id,i1,i2,i3\r\np1,1,0,1\r\np2,0,,1\r\n",
+            "id,i1,i2\np1,1,0\np2,0,1",
+            "i1,id,i2\n1,p1,0\n,p2,1\n",
+            "id,i1,i2\n\"p,1\",1,0\np2,0,1\n",
+            "id,i1,i2\np1, 1,0\n",
+            "id,i1,i2\np1,1,0\n\np2,0,1\n",
+            " id , i1,i2\n p1 ,1,0\n",
+            "id,i1,i2\np1,,\np2,1,1\n",
+        ];
+        for content in cases {
+            let f = file(content);
+            let fast = read_responses_fast(&f.0).unwrap();
+            let csv = read_responses(&f.0).unwrap();
+            assert_eq!(fast.items, csv.items, "{content:?}");
+            assert_eq!(fast.persons, csv.persons, "{content:?}");
+            assert_eq!(fast.cells, csv.cells, "{content:?}");
+        }
+        // Plain rows are read by the scanner; anything else is left to the CSV parser.
+        let plain = scan_plain_wide(b"p1,1,0,1\np2,0,,1\n", 0, 4).unwrap();
+        assert_eq!(plain.persons, ["p1", "p2"]);
+        assert_eq!(
+            plain.cells,
+            vec![
+                (0, 0, true),
+                (0, 1, false),
+                (0, 2, true),
+                (1, 0, false),
+                (1, 2, true)
+            ]
+        );
+        assert!(scan_plain_wide(b"p1,1,0\r\np2,0,1", 0, 3).is_some());
+        assert!(scan_plain_wide(b"1,p1,0\n", 1, 3).is_some());
+        for other in [
+            &b"\"p1\",1,0\n"[..],
+            b"p1,1,0\n\np2,0,1\n",
+            b"p1,1,2\n",
+            b"p1,1\n",
+            b"p1,1,0,1\n",
+            b"p1,1, 0\n",
+            b"p1,1,0\rp2,0,1\n",
+        ] {
+            assert!(scan_plain_wide(other, 0, 3).is_none(), "{other:?}");
+        }
+        // A bad score found on the fast path is still reported with its line and column.
+        let bad = file("id,i1,i2\np1,1,0\np2,0,x\n");
+        let e = read_responses_fast(&bad.0).unwrap_err().to_string();
+        assert!(e.contains(":3: column `i2`: `x` is not a score"), "{e}");
     }
 }
