@@ -592,8 +592,28 @@ fn profiles_list_every_competence_with_the_contract_keys() {
     for s in sessions {
         assert!(s["session"].is_string() && s["finished_at"].is_string());
         assert_eq!(s["simulated"], true);
+        assert_eq!(s["structure"], "independent");
         assert_eq!(s["competences"].as_array().unwrap().len(), 16);
     }
+    // the text views say the structure and label the simulated sessions too
+    let shown = text(&jauge(&["profile", "show", "ana", "--db", &db]).stdout);
+    assert!(
+        shown
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("pix (structure independent) [includes simulated sessions]"),
+        "{shown}"
+    );
+    let history = text(&jauge(&["profile", "history", "ana", "--db", &db]).stdout);
+    let heads: Vec<&str> = history.lines().filter(|l| l.starts_with("session ")).collect();
+    assert_eq!(heads.len(), 2, "{history}");
+    assert!(
+        heads
+            .iter()
+            .all(|l| l.ends_with("(structure independent) [simulated]")),
+        "{history}"
+    );
     // "latest" is the latest finished result per competence: 2.1 from the second session
     let second_21 = sessions[1]["competences"]
         .as_array()
