@@ -65,6 +65,7 @@ mod model;
 pub mod normalize;
 mod shown;
 mod stats;
+pub mod structure;
 mod tomlread;
 
 pub use answer::{Answer, BlankVerdict, NUMBER_FORMAT, Reason, Refusal, Verdict, check, judge_blank};

@@ -561,6 +561,8 @@ impl Jauge {
             },
             adjustments: stored.adjustments.clone(),
             time_factor: stored.time_factor,
+            // exposure control by default: the bank's fitted Sympson–Hetter parameters
+            exposure: crate::pool::exposure_params(&self.bank, &self.pool),
             ..SessionConfig::default()
         };
         let plan = stored.plan.engine_plan(&self.bank);

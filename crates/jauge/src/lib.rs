@@ -60,7 +60,7 @@ pub use facade::{
 pub use jauge_bank::{Answer, Lang, Refusal, ShownQuestion, Verdict};
 pub use jauge_engine::{Clock, ManualClock};
 pub use jauge_store::{Agent, Campaign, Organisation, ProfileSnapshot};
-pub use plan::PlanSpec;
+pub use plan::{PlanSpec, StructureChoice};
 
 pub use jauge_bank as bank;
 pub use jauge_engine as engine;

@@ -30,6 +30,15 @@ pub fn pool_from_bank(bank: &Bank, grid: &Grid) -> Pool {
     Pool::new(bank.items.iter().filter_map(pool_item).collect(), grid)
 }
 
+/// The bank's Sympson–Hetter parameters (`calibration/exposure.toml`) as the engine takes them:
+/// one k per pool item (1 for an item the file leaves out), or `None` when the bank ships none.
+/// Stale parameters (fitted on other items) are still used: the validator warns about them, and
+/// they keep limiting the items they name until they are refitted.
+pub fn exposure_params(bank: &Bank, pool: &Pool) -> Option<Vec<f64>> {
+    let e = bank.exposure.as_ref()?;
+    Some(pool.items().iter().map(|i| e.k(&i.id)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
