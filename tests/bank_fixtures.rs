@@ -1,7 +1,7 @@
 //! The malformed banks of `tests/bank-fixtures/`: each must produce exactly the diagnostics
 //! listed here (severity, check, file, line, message). The cell warnings (`thin-cell`,
-//! `single-skill-level`), which every tiny fixture draws, are only compared in their own
-//! fixtures.
+//! `single-skill-level`) and the `missing-examples` warning, which every tiny fixture draws, are
+//! only compared in their own fixtures.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -569,6 +569,262 @@ const EXPECTED: &[Expected] = &[
         15,
         "the en question has a blank {{name}} but a single item has no blanks",
     ),
+    (
+        "panel-flag",
+        W,
+        "panel-flag",
+        "1.1/operateurs.toml",
+        4,
+        "the panel flags this item: median 6 against declared level 4 (ratings 6, 6, 7)",
+    ),
+    (
+        "panel-flag",
+        W,
+        "panel-flag",
+        "1.1/operateurs.toml",
+        34,
+        "the panel flags this item: ratings spread over 2 levels; noted [wrong-key] (ratings 3, 5, 4)",
+    ),
+    (
+        "panel-few-ratings",
+        W,
+        "panel-few-ratings",
+        "1.1/operateurs.toml",
+        4,
+        "a live item at level 4 with 2 current panel rating(s) (1 rating(s) of an earlier version); it needs at least 3",
+    ),
+    (
+        "panel-few-ratings",
+        W,
+        "panel-few-ratings",
+        "1.1/operateurs.toml",
+        34,
+        "a live item at level 4 with 0 current panel rating(s); it needs at least 3",
+    ),
+    (
+        "panel-format",
+        W,
+        "panel-format",
+        "panel/ratings.csv",
+        1,
+        "unknown column `comment` (ignored)",
+    ),
+    (
+        "panel-format",
+        E,
+        "panel-format",
+        "panel/ratings.csv",
+        2,
+        "item_hash `f9c57513` is not 12 hexadecimal digits",
+    ),
+    (
+        "panel-format",
+        E,
+        "panel-format",
+        "panel/ratings.csv",
+        3,
+        "rater `R 1` is not a rater code",
+    ),
+    (
+        "panel-format",
+        E,
+        "panel-format",
+        "panel/ratings.csv",
+        4,
+        "round `0` is not a round number (1, 2, …)",
+    ),
+    (
+        "panel-format",
+        E,
+        "panel-format",
+        "panel/ratings.csv",
+        5,
+        "level `9` is not a level from 1 to 8",
+    ),
+    (
+        "panel-format",
+        E,
+        "panel-format",
+        "panel/ratings.csv",
+        6,
+        "unreadable row: CSV error: record 5 (line: 6, byte: 151): found record with 5 fields, but the previous record has 7 fields",
+    ),
+    (
+        "panel-format",
+        E,
+        "panel-format",
+        "panel/ratings.csv",
+        7,
+        "a rating has no item",
+    ),
+    (
+        "panel-duplicate",
+        E,
+        "panel-duplicate",
+        "panel/ratings.csv",
+        3,
+        "rater R1 already rated this version of `op-a` in round 1 (line 2)",
+    ),
+    (
+        "panel-unknown-item",
+        W,
+        "panel-unknown-item",
+        "panel/ratings.csv",
+        2,
+        "a rating of an unknown item `op-c`",
+    ),
+    (
+        "typography",
+        E,
+        "typography",
+        "1.1/operateurs.toml",
+        12,
+        "a narrow no-break space (U+202F) goes after «, not a space in the French question: …les pages sans le mot « stage ». Qu…",
+    ),
+    (
+        "typography",
+        E,
+        "typography",
+        "1.1/operateurs.toml",
+        12,
+        "a narrow no-break space (U+202F) goes before », not a space in the French question: …ges sans le mot « stage ». Quel opé…",
+    ),
+    (
+        "typography",
+        E,
+        "typography",
+        "1.1/operateurs.toml",
+        12,
+        "a narrow no-break space (U+202F) goes before \"?\", not a space in the French question: …ateur placez-vous devant ?",
+    ),
+    (
+        "typography",
+        E,
+        "typography",
+        "1.1/operateurs.toml",
+        14,
+        "no space before \",\" (found a space) in the French explanation: …xclut le mot qui le suit , ici\u{a0}: `-s…",
+    ),
+    (
+        "typography",
+        E,
+        "typography",
+        "1.1/operateurs.toml",
+        14,
+        "a narrow no-break space (U+202F) goes before \":\", not a no-break space (U+00A0) in the French explanation: …le mot qui le suit , ici\u{a0}: `-stage`.",
+    ),
+    (
+        "typography",
+        E,
+        "typography",
+        "1.1/operateurs.toml",
+        22,
+        "a narrow no-break space (U+202F) goes before \"!\", not nothing in the French text of option `a`: Le signe plus!",
+    ),
+    (
+        "missing-examples",
+        W,
+        "missing-examples",
+        "1.1/operateurs.toml",
+        22,
+        "a typed item needs example answers (at least 5 distinct right phrasings and 3 wrong answers per language); it has 2 to reject in fr, 2 to reject in en",
+    ),
+    (
+        "missing-examples",
+        W,
+        "missing-examples",
+        "1.1/operateurs.toml",
+        29,
+        "a typed item needs example answers (at least 5 distinct right phrasings and 3 wrong answers per language); it has 0 to accept in fr, 0 to reject in fr, 0 to accept in en, 0 to reject in en",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        22,
+        "the example \"la CNIL\" (en) must be accepted, but the checker scores it 0 (not an expected answer)",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        22,
+        "the example \"La Cnil.\" (en) must be accepted, but the checker scores it 0 (not an expected answer)",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        23,
+        "the example \"Commission nationale de l'informatique et des libertés\" (fr) must be accepted, but the checker scores it 0 (not an expected answer)",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        44,
+        "the example \"douze\" (fr) must be accepted, but the checker refuses it (\"douze\" is not a number: type digits, with a comma or a dot as the decimal mark and spaces between thousands if you like (1 500 or 2,5))",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        44,
+        "the example \"douze\" (en) must be accepted, but the checker refuses it (\"douze\" is not a number: type digits, with a comma or a dot as the decimal mark and spaces between thousands if you like (1 500 or 2,5))",
+    ),
+    (
+        "example-accepted",
+        E,
+        "example-accepted",
+        "1.1/operateurs.toml",
+        26,
+        "the example \"intégrale\" (fr) must be rejected, but the checker accepts it (accepted with 2 typo(s) (\"intégrité\"))",
+    ),
+    (
+        "example-accepted",
+        E,
+        "example-accepted",
+        "1.1/operateurs.toml",
+        27,
+        "the example \"integrate\" (en) must be rejected, but the checker accepts it (accepted with 2 typo(s) (\"integrity\"))",
+    ),
+    (
+        "example-format",
+        E,
+        "example-format",
+        "1.1/operateurs.toml",
+        29,
+        "an example of `accept_fr` gives 1 answer(s); this item has 2 blank(s)",
+    ),
+    (
+        "example-format",
+        E,
+        "example-format",
+        "1.1/operateurs.toml",
+        29,
+        "an example of `accept_fr` is neither a text nor a list of texts",
+    ),
+    (
+        "example-format",
+        E,
+        "wrong-type",
+        "1.1/operateurs.toml",
+        30,
+        "`reject` must be a list of example answers",
+    ),
+    (
+        "example-format",
+        E,
+        "key-not-for-type",
+        "1.1/operateurs.toml",
+        47,
+        "`examples` has no meaning for a single item",
+    ),
 ];
 
 fn fixtures() -> PathBuf {
@@ -594,10 +850,15 @@ fn every_fixture_gives_exactly_its_diagnostics() {
             .to_string();
         let loaded = load_dir(&path).expect("a readable fixture");
         let cells = ["thin-cell", "single-skill-level"];
+        let kept = |code: &str| match code {
+            c if cells.contains(&c) => cells.contains(&name.as_str()),
+            "missing-examples" => name == "missing-examples",
+            _ => true,
+        };
         let got: Vec<Seen<'_>> = loaded
             .diagnostics
             .iter()
-            .filter(|d| !cells.contains(&d.code) || cells.contains(&name.as_str()))
+            .filter(|d| kept(d.code))
             .map(|d| (d.severity, d.code, d.file.as_str(), d.line, d.message.as_str()))
             .collect();
         let want = expected.get(name.as_str()).cloned().unwrap_or_default();

@@ -63,21 +63,21 @@ fn load_bank() -> Bank {
         "s",
         "single",
         "solution = [\"b\"]",
-        "Single ?",
+        "Single\u{202F}?",
         &options(&["a", "b", "c", "d"]),
     );
     items += &item(
         "m",
         "multiple",
         "solution = [\"a\", \"c\", \"d\"]\npartial_credit = true",
-        "Multiple ?",
+        "Multiple\u{202F}?",
         &options(&["a", "b", "c", "d", "e"]),
     );
     items += &item(
         "m0",
         "multiple",
         "solution = [\"a\", \"b\"]",
-        "Multiple sans crédit ?",
+        "Multiple sans crédit\u{202F}?",
         &options(&["a", "b", "c"]),
     );
     let blank = |id: &str, body: &str| format!("[[item.blank]]\nid = \"{id}\"\n{body}\n");
@@ -85,14 +85,14 @@ fn load_bank() -> Bank {
         "t-default",
         "text",
         "",
-        "Défaut ?",
+        "Défaut\u{202F}?",
         &blank("b1", "accept = [\"Élève\", \"œuvre\"]\nreject = [\"professeur\"]"),
     );
     items += &item(
         "t-strict",
         "text",
         "",
-        "Strict ?",
+        "Strict\u{202F}?",
         &blank(
             "b1",
             "accept = [\"Élève\"]\nignore_case = false\nignore_accents = false",
@@ -102,21 +102,21 @@ fn load_bank() -> Bank {
         "t-punct",
         "text",
         "",
-        "Ponctuation ?",
+        "Ponctuation\u{202F}?",
         &blank("b1", "accept = [\"l'outil\"]\nignore_punctuation = true"),
     );
     items += &item(
         "t-spaces",
         "text",
         "",
-        "Espaces ?",
+        "Espaces\u{202F}?",
         &blank("b1", "accept = [\"mot de passe\"]\nignore_spaces = true"),
     );
     items += &item(
         "t-edits",
         "text",
         "",
-        "Fautes ?",
+        "Fautes\u{202F}?",
         &blank(
             "b1",
             "accept = [\"confidentialité\"]\nreject = [\"intégrité\"]\nmax_edits = 2",
@@ -126,11 +126,33 @@ fn load_bank() -> Bank {
         "t-lang",
         "text",
         "",
-        "Langue ?",
+        "Langue\u{202F}?",
         &blank(
             "b1",
             "accept = [\"-\"]\naccept_fr = [\"moins\"]\naccept_en = [\"minus\"]",
         ),
+    );
+    // Articles and a final full stop: ignored by default, kept where the blank opts out.
+    items += &item(
+        "t-art",
+        "text",
+        "",
+        "Autorité\u{202F}?",
+        &blank("b1", "accept = [\"CNIL\"]\naccept_en = [\"name server\"]"),
+    );
+    items += &item(
+        "t-keep-art",
+        "text",
+        "",
+        "Avec article\u{202F}?",
+        &blank("b1", "accept = [\"le DNS\"]\nignore_articles = false"),
+    );
+    items += &item(
+        "t-keep-stop",
+        "text",
+        "",
+        "Avec point\u{202F}?",
+        &blank("b1", "accept = [\"fin.\"]\nignore_final_stop = false"),
     );
     items += &item(
         "bl",
@@ -144,7 +166,7 @@ fn load_bank() -> Bank {
         "bo",
         "blanks_any_order",
         "",
-        "Trois niveaux : {{b1}}, {{b2}}, {{b3}}",
+        "Trois niveaux\u{202F}: {{b1}}, {{b2}}, {{b3}}",
         &(blank(
             "b1",
             "accept_fr = [\"faible\"]\naccept_en = [\"low\"]\nreject = [\"moyen\"]",
@@ -158,29 +180,35 @@ fn load_bank() -> Bank {
         "bo2",
         "blanks_any_order",
         "",
-        "Deux : {{b1}} {{b2}}",
+        "Deux\u{202F}: {{b1}} {{b2}}",
         &(blank("b1", "accept = [\"a\", \"b\"]") + &blank("b2", "accept = [\"a\"]")),
     );
     items += &item(
         "n",
         "number",
         "",
-        "Taille ?",
+        "Taille\u{202F}?",
         "[item.number]\nvalue = 1500\nunit_fr = \"Mo\"\nunit_en = \"MB\"\n",
     );
     items += &item(
         "nr",
         "number",
         "",
-        "Plage ?",
+        "Plage\u{202F}?",
         "[item.number]\nmin = 2.5\nmax = 3.5\n",
     );
-    items += &item("nt", "number", "", "Décimal ?", "[item.number]\nvalue = 0.3\n");
+    items += &item(
+        "nt",
+        "number",
+        "",
+        "Décimal\u{202F}?",
+        "[item.number]\nvalue = 0.3\n",
+    );
     items += &item(
         "nn",
         "number",
         "",
-        "Négatif ?",
+        "Négatif\u{202F}?",
         "[item.number]\nvalue = -4\ntolerance = 0.5\n",
     );
     let loaded = load_files(vec![
@@ -449,6 +477,36 @@ fn answer_table() {
         ("n", fr, num("1,500"), no(Reason::OutOfTolerance { value: 1.5 })),
         ("n", fr, num("mille cinq cents"), NotANumber),
         ("n", fr, num("1.500.000"), NotANumber),
+        // a final full stop is not part of a number; `1.500.` stays refused
+        ("n", fr, num("1500."), ok(Reason::InTolerance { value: 1500.0 })),
+        (
+            "n",
+            fr,
+            num("1 500 Mo."),
+            ok(Reason::InTolerance { value: 1500.0 }),
+        ),
+        ("nr", fr, num("2,5."), ok(Reason::InTolerance { value: 2.5 })),
+        ("n", fr, num("1.500."), NotANumber),
+        // articles and a final full stop (the canonical form)
+        ("t-art", fr, texts(&["la CNIL"]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["L’CNIL."]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["CNIL."]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["une CNIL"]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["la"]), no(Reason::NoMatch)),
+        ("t-art", fr, texts(&["."]), no(Reason::Empty)),
+        ("t-art", fr, texts(&["the CNIL"]), no(Reason::NoMatch)),
+        (
+            "t-art",
+            en,
+            texts(&["The name server."]),
+            ok(matched("name server")),
+        ),
+        ("t-art", en, texts(&["a name server"]), ok(matched("name server"))),
+        ("t-art", en, texts(&["la CNIL"]), no(Reason::NoMatch)),
+        ("t-keep-art", fr, texts(&["DNS"]), no(Reason::NoMatch)),
+        ("t-keep-art", fr, texts(&["Le DNS."]), ok(matched("le DNS"))),
+        ("t-keep-stop", fr, texts(&["fin"]), no(Reason::NoMatch)),
+        ("t-keep-stop", fr, texts(&["la fin."]), ok(matched("fin."))),
         ("n", fr, num("15 00"), NotANumber),
         ("n", fr, num(""), NotANumber),
         ("n", fr, num("1,5.0"), NotANumber),
@@ -525,7 +583,7 @@ fn the_shown_question_has_no_solution() {
     let shown = ShownQuestion::new(item, Lang::En, Some(&order)).expect("a permutation");
     let ids: Vec<&str> = shown.options.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["c", "a", "d", "b"]);
-    assert_eq!(shown.question, "Single ? (en)");
+    assert_eq!(shown.question, "Single\u{202F}? (en)");
     assert_eq!(shown.options[0].text, "option c");
     // Serialised, it names neither the solution nor accepted answers nor the explanation.
     let json = serde_json::to_string(&shown).expect("json");
@@ -549,13 +607,23 @@ fn the_shown_question_has_no_solution() {
 }
 
 fn tolerances() -> impl Strategy<Value = Tolerances> {
-    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(c, a, p, s)| Tolerances {
-        ignore_case: c,
-        ignore_accents: a,
-        ignore_punctuation: p,
-        ignore_spaces: s,
-        max_edits: 0,
-    })
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(c, a, p, s, art, stop)| Tolerances {
+            ignore_case: c,
+            ignore_accents: a,
+            ignore_punctuation: p,
+            ignore_spaces: s,
+            max_edits: 0,
+            ignore_articles: art,
+            ignore_final_stop: stop,
+        })
 }
 
 /// Text with the characters normalisation cares about.

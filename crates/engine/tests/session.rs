@@ -387,7 +387,8 @@ fn sympson_hetter_holds_in_every_group() {
             competence: "1".into(),
             tube: format!("t{}", i % 3),
             level: (1 + i / 5) as u8,
-            params: jauge_irt::ItemParams::two_pl(1.0 + 0.01 * f64::from(i), -3.0 + 0.2 * f64::from(i)).unwrap(),
+            params: jauge_irt::ItemParams::two_pl(1.0 + 0.01 * f64::from(i), -3.0 + 0.2 * f64::from(i))
+                .unwrap(),
             status: jauge_engine::ItemStatus::Live,
             time_limit: None,
             accessibility: Vec::new(),
@@ -405,21 +406,60 @@ fn sympson_hetter_holds_in_every_group() {
             ..SessionConfig::default()
         };
         let s = simulate_pool(&pool, &plan, &config, &thetas, None, 3, 2).unwrap();
-        let members: Vec<&jauge_engine::session::SimulatedSession> =
-            s.iter().enumerate().filter(|(e, _)| groups[*e] == g).map(|(_, s)| s).collect();
+        let members: Vec<&jauge_engine::session::SimulatedSession> = s
+            .iter()
+            .enumerate()
+            .filter(|(e, _)| groups[*e] == g)
+            .map(|(_, s)| s)
+            .collect();
         pool.items()
             .iter()
-            .map(|it| members.iter().filter(|m| m.records.iter().any(|r| r.item == it.id)).count() as f64)
+            .map(|it| {
+                members
+                    .iter()
+                    .filter(|m| m.records.iter().any(|r| r.item == it.id))
+                    .count() as f64
+            })
             .fold(0.0, f64::max)
             / members.len() as f64
     };
-    let pooled = fit_sympson_hetter_pool(&pool, &plan, &SessionConfig::default(), &thetas, &[], None, 3, 2, 0.3, 30).unwrap();
-    let by_group =
-        fit_sympson_hetter_pool(&pool, &plan, &SessionConfig::default(), &thetas, &groups, None, 3, 2, 0.3, 30).unwrap();
+    let pooled = fit_sympson_hetter_pool(
+        &pool,
+        &plan,
+        &SessionConfig::default(),
+        &thetas,
+        &[],
+        None,
+        3,
+        2,
+        0.3,
+        30,
+    )
+    .unwrap();
+    let by_group = fit_sympson_hetter_pool(
+        &pool,
+        &plan,
+        &SessionConfig::default(),
+        &thetas,
+        &groups,
+        None,
+        3,
+        2,
+        0.3,
+        30,
+    )
+    .unwrap();
     // the fit's own figure is the largest expected rate P(S_i) k_i over the groups
-    assert!(by_group.converged && by_group.max_exposure <= 0.31, "{by_group:?}");
+    assert!(
+        by_group.converged && by_group.max_exposure <= 0.31,
+        "{by_group:?}"
+    );
     // realised rates carry the lottery's noise (SD 0.026 in group 0, 0.046 in group 1)
-    let (p1, g0, g1) = (rate_in(&pooled.k, 1), rate_in(&by_group.k, 0), rate_in(&by_group.k, 1));
+    let (p1, g0, g1) = (
+        rate_in(&pooled.k, 1),
+        rate_in(&by_group.k, 0),
+        rate_in(&by_group.k, 1),
+    );
     assert!(g0 <= 0.37 && g1 <= 0.42, "{g0} {g1}");
     // the pooled fit controls the mixture, not the small group of able agents
     assert!(p1 > 0.6 && p1 > g1 + 0.2, "{p1} {g1}");

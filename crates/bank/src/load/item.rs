@@ -5,10 +5,12 @@ use std::ops::Range;
 use jauge_irt::ItemParams;
 use toml::de::DeTable;
 
+use super::examples;
 use super::{ItemPos, Loader, Pos, syntax, valid_item_id, valid_tube_id};
 use crate::diagnostic::{Sink, did_you_mean};
 use crate::model::{
-    Item, ItemText, ItemType, Lang, ParamSource, Parameters, Status, Translated, provisional_params, skill_id,
+    Examples, Item, ItemText, ItemType, Lang, ParamSource, Parameters, Status, Translated,
+    provisional_params, skill_id,
 };
 use crate::tomlread::Reader;
 
@@ -32,6 +34,7 @@ const ITEM_KEYS: &[&str] = &[
     "option",
     "blank",
     "number",
+    "examples",
 ];
 const TEXT_KEYS: &[&str] = &["question", "explanation"];
 const IRT_KEYS: &[&str] = &["a", "b", "c", "d", "reason"];
@@ -344,6 +347,9 @@ impl Loader {
                             None,
                         );
                     }
+                    if lang == Lang::Fr {
+                        r.french_typography(&q, qspan.clone(), "French question");
+                    }
                     question_pos.get_mut(lang).replace(Pos::of(r.sink, qspan));
                     texts.get_mut(lang).question = q;
                 }
@@ -360,6 +366,9 @@ impl Loader {
             }
             match r.str(lt, "explanation") {
                 Some((e, espan)) => {
+                    if lang == Lang::Fr {
+                        r.french_typography(&e, espan.clone(), "French explanation");
+                    }
                     if e.trim().is_empty() {
                         r.error(
                             "empty-explanation",
@@ -392,6 +401,7 @@ impl Loader {
             en: question_pos.en.as_ref().map(|p| p.span.clone()),
         };
         let kind = item_type.and_then(|ty| self.kind(r, t, ty, &header, (&texts, &qspans), &what));
+        let read_examples = examples::read(r, t, item_type, kind.as_ref().map_or(0, |k| k.blanks().len()));
 
         // Parameters.
         let provisional = kind.as_ref().zip(level).map(|(k, l)| provisional_params(l, k));
@@ -467,26 +477,26 @@ impl Loader {
         let level = level?;
         let kind = kind?;
         let parameters = parameters?;
-        Some((
-            Item {
-                skill: skill_id(&tube, level),
-                id,
-                tube,
-                competence,
-                level,
-                kind,
-                text: texts,
-                shuffle,
-                time_limit,
-                focus,
-                accessibility,
-                status: status.unwrap_or(Status::Draft),
-                variant_of: variant_of.map(|v| v.0),
-                parameters,
-                location: pos.id.location(),
-            },
-            pos,
-        ))
+        let mut item = Item {
+            skill: skill_id(&tube, level),
+            id,
+            tube,
+            competence,
+            level,
+            kind,
+            text: texts,
+            shuffle,
+            time_limit,
+            focus,
+            accessibility,
+            status: status.unwrap_or(Status::Draft),
+            variant_of: variant_of.map(|v| v.0),
+            examples: Examples::default(),
+            parameters,
+            location: pos.id.location(),
+        };
+        item.examples = examples::check_examples(r, &item, &read_examples, pos.id.span.clone());
+        Some((item, pos))
     }
 
     fn add_item(&mut self, item: Item, pos: ItemPos, sink: &mut Sink<'_>) {

@@ -10,9 +10,13 @@
 
 mod calibration;
 mod checks;
+mod examples;
 mod framework;
 mod item;
 mod kind;
+mod panel;
+
+pub use examples::{MIN_ACCEPT_EXAMPLES, MIN_REJECT_EXAMPLES};
 
 use std::collections::HashMap;
 use std::fs;
@@ -25,6 +29,7 @@ use thiserror::Error;
 
 use crate::diagnostic::{Diagnostic, Severity, Sink, whole};
 use crate::model::{Bank, Calibration, Framework, Item, Location, Translated};
+use crate::panel::{RATINGS_FILE, Ratings};
 
 /// The name of the framework file at the root of a bank.
 pub const FRAMEWORK_FILE: &str = "framework.toml";
@@ -74,6 +79,8 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// The files read, sorted by path.
     pub sources: Vec<SourceFile>,
+    /// The standard-setting panel's ratings (`panel/ratings.csv`; empty when there is none).
+    pub ratings: Ratings,
 }
 
 impl Loaded {
@@ -167,8 +174,9 @@ fn collect(
             collect(&path, &rel_path, depth + 1, files, diags);
             continue;
         }
-        let wanted = rel_path.ends_with(".toml")
-            || (rel_path.starts_with(&format!("{CALIBRATION_DIR}/")) && rel_path.ends_with(".csv"));
+        let wanted = (rel_path.ends_with(".toml") && !rel_path.starts_with("panel/"))
+            || (rel_path.starts_with(&format!("{CALIBRATION_DIR}/")) && rel_path.ends_with(".csv"))
+            || rel_path == RATINGS_FILE;
         if !wanted {
             continue;
         }
@@ -253,7 +261,9 @@ struct ItemPos {
 fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> Loaded {
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
-    let version = hash(&files);
+    // The panel's ratings say how items were judged, not how they measure: they are not part of
+    // the bank's version.
+    let version = hash(files.iter().filter(|(p, _)| p != RATINGS_FILE));
     let mut sources = Vec::new();
     let mut texts: Vec<(String, Option<String>)> = Vec::new();
     for (path, bytes) in files {
@@ -303,7 +313,10 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
     let item_files: Vec<&(String, Option<String>)> = texts
         .iter()
         .filter(|(p, _)| {
-            p != FRAMEWORK_FILE && p.ends_with(".toml") && !p.starts_with(&format!("{CALIBRATION_DIR}/"))
+            p != FRAMEWORK_FILE
+                && p.ends_with(".toml")
+                && !p.starts_with("panel/")
+                && !p.starts_with(&format!("{CALIBRATION_DIR}/"))
         })
         .collect();
     if item_files.is_empty() && loader.framework_ok {
@@ -331,6 +344,11 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
         }
     }
     loader.cell_checks();
+    let ratings_text = texts
+        .iter()
+        .find(|(p, _)| p == RATINGS_FILE)
+        .and_then(|(_, t)| t.as_deref());
+    let ratings = loader.panel(ratings_text);
     diags.append(&mut loader.diags);
     let codes: Vec<&str> = loader.fw.competences.iter().map(|c| c.code.as_str()).collect();
     let (structure, exposure, mut settings) = crate::structure::load_settings(&texts, &codes);
@@ -353,12 +371,13 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
         bank,
         diagnostics: diags,
         sources,
+        ratings,
     }
 }
 
 /// SHA-256 over every file, sorted by path: path bytes, a NUL, the length (u64 little-endian),
 /// the bytes. 64 lowercase hex digits.
-fn hash(files: &[(String, Vec<u8>)]) -> String {
+fn hash<'a>(files: impl IntoIterator<Item = &'a (String, Vec<u8>)>) -> String {
     let mut h = Sha256::new();
     for (path, bytes) in files {
         h.update(path.as_bytes());
