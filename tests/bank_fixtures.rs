@@ -98,6 +98,14 @@ const EXPECTED: &[Expected] = &[
         "invalid IRT parameters: discrimination a must be > 0 (got 0)",
     ),
     (
+        "calibration-out-of-bounds",
+        E,
+        "irt-out-of-bounds",
+        "calibration/2026-12-01.csv",
+        2,
+        "IRT parameters out of bounds: slope a = 1e308 is outside [0.01, 20]",
+    ),
+    (
         "calibration-unknown-item",
         E,
         "calibration-unknown-item",

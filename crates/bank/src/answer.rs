@@ -25,6 +25,17 @@ pub enum Answer {
     Texts(Vec<String>),
     /// The number as typed (`number`).
     Number(String),
+    /// "I don't know": an answer to any question, scored 0 (`SCORING.md`), recorded with the
+    /// status `dontknow` and never confused with a missing or timed-out answer. JSON
+    /// `{"kind": "dontknow"}`.
+    DontKnow,
+}
+
+impl Answer {
+    /// Whether this is "I don't know".
+    pub fn is_dont_know(&self) -> bool {
+        matches!(self, Answer::DontKnow)
+    }
 }
 
 /// Why an answer was accepted or refused, for audit and for the feedback screen.
@@ -89,6 +100,8 @@ pub enum Reason {
         /// The number read.
         value: f64,
     },
+    /// "I don't know" (any item type): scored 0.
+    DontKnow,
 }
 
 impl Reason {
@@ -97,6 +110,7 @@ impl Reason {
         let fr = lang == Lang::Fr;
         match self {
             Reason::RightOption => if fr { "bonne réponse" } else { "right option" }.into(),
+            Reason::DontKnow => if fr { "je ne sais pas" } else { "I don't know" }.into(),
             Reason::WrongOption { chosen } => {
                 if fr {
                     format!("l'option {chosen} n'est pas la bonne réponse")
@@ -276,6 +290,7 @@ pub fn check(item: &Item, lang: Lang, answer: &Answer) -> Result<Verdict, Refusa
         expected: expected.into(),
     };
     match (&item.kind, answer) {
+        (_, Answer::DontKnow) => Ok(Verdict::of(false, Reason::DontKnow)),
         (Kind::Single { options, solution }, Answer::Options(chosen)) => {
             let mut chosen = chosen.clone();
             chosen.dedup();

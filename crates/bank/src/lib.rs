@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod answer;
+pub mod bounds;
 mod diagnostic;
 mod load;
 mod model;

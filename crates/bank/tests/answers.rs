@@ -568,6 +568,25 @@ fn blanks_any_order_says_which_blank_each_answer_filled() {
 }
 
 #[test]
+fn i_dont_know_is_an_answer_to_every_question_and_scores_zero() {
+    let bank = bank();
+    let mut types = std::collections::BTreeSet::new();
+    for item in &bank.items {
+        let v = check(item, Lang::Fr, &Answer::DontKnow).expect("judged, never refused");
+        assert_eq!((v.score, v.credit), (0, 0.0), "{}", item.id);
+        assert_eq!(v.reason, Reason::DontKnow);
+        assert!(!v.reason.is_accepted());
+        types.insert(format!("{:?}", item.item_type()));
+    }
+    assert!(types.len() >= 6, "every item type: {types:?}");
+    assert_eq!(
+        serde_json::to_string(&Answer::DontKnow).unwrap(),
+        r#"{"kind":"dontknow"}"#
+    );
+    assert_eq!(Reason::DontKnow.message(Lang::Fr), "je ne sais pas");
+}
+
+#[test]
 fn reasons_read_in_both_languages() {
     let r = Reason::SomeBlanks { right: 1, total: 2 };
     assert_eq!(r.message(Lang::En), "1 of 2 blanks right");

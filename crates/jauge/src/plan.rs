@@ -44,6 +44,10 @@ pub struct PlanSpec {
     /// (`SCORING.md`). A campaign may ask for `"independent"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub structure: Option<StructureChoice>,
+    /// Unscored pretest items (being calibrated) seeded into the session, when the bank has
+    /// pretest items in the plan's competences ([`DEFAULT_PRETEST`] when left out; 0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretest: Option<usize>,
 }
 
 /// Which profile structure a plan uses (`SCORING.md`, "Profile structure").
@@ -57,6 +61,12 @@ pub enum StructureChoice {
     /// Every competence scored from its own answers only (all loadings 0).
     Independent,
 }
+
+/// Pretest items seeded into a session by default: 2, a small share of a session (2 of 64 in a
+/// full profile) that still gathers the few hundred responses an item's calibration needs within
+/// a campaign (`docs/calibration.md`). They are shown like any question, recorded as pretest,
+/// never scored.
+pub const DEFAULT_PRETEST: usize = 2;
 
 impl PlanSpec {
     /// A plan over these competences (empty: all).
@@ -116,6 +126,12 @@ impl PlanSpec {
         {
             return Err(Error::Plan(format!("max level {l}: levels go from 1 to 8")));
         }
+        if self.pretest.is_some_and(|p| p > 10) {
+            return Err(Error::Plan(format!(
+                "{} pretest items: at most 10 per session (they are not scored)",
+                self.pretest.unwrap_or(0)
+            )));
+        }
         if self.max_items == Some(0) || self.max_total == Some(0) {
             return Err(Error::Plan("a plan of 0 items".into()));
         }
@@ -169,6 +185,7 @@ impl PlanSpec {
                 }
             }
         }
+        plan.pretest = self.pretest.unwrap_or(DEFAULT_PRETEST);
         if let Some(m) = self.max_total {
             plan.max_total = m;
         } else if let Some(m) = self.max_items {
@@ -176,28 +193,6 @@ impl PlanSpec {
         }
         plan
     }
-}
-
-/// What a session stores as its plan: the resolved spec and the agent's settings at the start,
-/// so that a resumed session is rebuilt with exactly what it started with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct SessionPlan {
-    /// The resolved plan.
-    pub plan: PlanSpec,
-    /// The agent's accessibility adjustments.
-    #[serde(default)]
-    pub adjustments: Vec<String>,
-    /// The agent's time factor.
-    #[serde(default = "one")]
-    pub time_factor: f64,
-    /// Whether the items of the agent's earlier sessions are avoided (not in simulations, so
-    /// that a seed replays the same session).
-    #[serde(default)]
-    pub avoid_seen: bool,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 #[cfg(test)]
@@ -226,10 +221,9 @@ mod tests {
                 .all(|c| (c.loading - 0.5f64.sqrt()).abs() < 1e-12)
         );
         // the structured defaults
-        assert_eq!(
-            plan,
-            Plan::full_profile_for(all.competences.clone(), |_| 0.5f64.sqrt())
-        );
+        let mut expected = Plan::full_profile_for(all.competences.clone(), |_| 0.5f64.sqrt());
+        expected.pretest = DEFAULT_PRETEST;
+        assert_eq!(plan, expected);
         assert_eq!((plan.max_total, plan.competences[0].min_items), (64, 3));
         // a campaign asking for the independent model
         let independent = PlanSpec {
@@ -240,7 +234,9 @@ mod tests {
         .unwrap();
         let plan = independent.engine_plan(&bank);
         assert!(!plan.is_structured());
-        assert_eq!(plan, Plan::full_profile_independent(all.competences.clone()));
+        let mut expected = Plan::full_profile_independent(all.competences.clone());
+        expected.pretest = DEFAULT_PRETEST;
+        assert_eq!(plan, expected);
         // one competence: independent, the single-competence defaults
         let one = PlanSpec::competences(["1.3"])
             .resolve(&bank)

@@ -440,6 +440,22 @@ impl Loader {
                     value(&d, p.d()),
                 );
                 match params {
+                    Ok(params) if crate::bounds::out_of_bounds(&params).is_some() => {
+                        let span = [&a, &b, &c, &d]
+                            .into_iter()
+                            .flatten()
+                            .next()
+                            .map_or(ispan.clone(), |x| x.1.clone());
+                        r.error(
+                            "irt-out-of-bounds",
+                            span,
+                            format!(
+                                "IRT parameters out of bounds: {}",
+                                crate::bounds::out_of_bounds(&params).unwrap_or_default()
+                            ),
+                            Some(crate::bounds::HELP.into()),
+                        );
+                    }
                     Ok(params) => {
                         parameters = Some(Parameters {
                             params,
