@@ -216,7 +216,6 @@ impl Jauge {
             } else {
                 None
             },
-            ..SessionConfig::default()
         };
         let Some(plan) = engine.to_engine() else {
             return Err(bad(format!("unknown competence order `{}`", engine.order)));
