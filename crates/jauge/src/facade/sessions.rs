@@ -99,7 +99,9 @@ impl Jauge {
         let plan = spec.engine_plan(&self.bank);
         // exposure control by default: the bank's fitted Sympson–Hetter parameters
         let defaults = SessionConfig {
-            exposure: crate::pool::exposure_params(&self.bank, &self.pool),
+            exposure: crate::pool::exposure_applies(&plan)
+                .then(|| crate::pool::exposure_params(&self.bank, &self.pool))
+                .flatten(),
             ..SessionConfig::default()
         };
         // the plan must be runnable on this bank before anything is written
