@@ -69,14 +69,16 @@ pub struct SimulateArgs {
     /// Pre-drawn answers of every examinee to every item (wide CSV).
     #[arg(long, value_name = "FILE")]
     responses: Option<PathBuf>,
-    /// Maximum (or fixed) number of items [default: 20; with --bank, per competence: 10].
+    /// Maximum (or fixed) number of items [default: 20; with --bank, per competence: the
+    /// full-profile plan's, 8 with a structure, 7 independent].
     #[arg(long, value_name = "N")]
     length: Option<usize>,
     /// Minimum number of items before the SE target may stop [default: 0; with --bank, per
-    /// competence: 4].
+    /// competence: the plan's, 3 with a structure, 4 independent].
     #[arg(long, value_name = "N")]
     min_length: Option<usize>,
-    /// Stop when the SE reaches this value [with --bank, per competence: 0.55].
+    /// Stop when the SE reaches this value [with --bank, per competence: the plan's, 0.56 on the
+    /// structured SE with a structure, 0.55 independent].
     #[arg(long, value_name = "X")]
     se_target: Option<f64>,
     /// Selection rule.
