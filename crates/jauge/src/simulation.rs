@@ -497,6 +497,7 @@ mod tests {
             status: ItemStatus::Live,
             time_limit: None,
             accessibility: vec![],
+            set: None,
         };
         let pool = Pool::new(
             vec![item("a", 1, -2.0), item("b", 1, -2.0), item("c", 2, -1.2)],
@@ -536,6 +537,7 @@ mod tests {
             status: ItemStatus::Live,
             time_limit: None,
             accessibility: vec![],
+            set: None,
         };
         let pool = Pool::new(
             vec![
@@ -628,6 +630,7 @@ mod tests {
             status: ItemStatus::Live,
             time_limit: None,
             accessibility: vec![],
+            set: None,
         };
         let pool = Pool::new(vec![item("a", "1.1"), item("b", "1.2")], &grid);
         let plan = Plan::full_profile(["1.1", "1.2"]);
