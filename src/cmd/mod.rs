@@ -17,6 +17,7 @@ pub mod items;
 pub mod profile;
 pub mod purge;
 pub mod render;
+pub mod serve;
 pub mod simulate;
 
 /// Reports a command's outcome and turns it into the process exit status.

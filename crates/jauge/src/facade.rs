@@ -19,6 +19,8 @@ use crate::plan::{PlanSpec, SessionPlan};
 use crate::pool::pool_from_bank;
 use crate::{Error, Result};
 
+mod by_uid;
+
 /// The version of the scoring definition (`SCORING.md`) recorded with every session.
 pub const SCORING_VERSION: &str = "1";
 

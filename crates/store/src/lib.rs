@@ -21,6 +21,8 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access;
+mod durability;
 mod error;
 mod ids;
 mod model;
@@ -28,6 +30,8 @@ mod privacy;
 mod schema;
 mod store;
 
+pub use access::{ApiToken, NewToken, Scope, SessionStatus, is_link_shaped, is_token_shaped, secret_hash};
+pub use durability::WalSync;
 pub use error::StoreError;
 pub use ids::{validate_agent_id, validate_code};
 pub use model::{
