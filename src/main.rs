@@ -65,6 +65,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Err(e) = cmd::lock_wait_from_env() {
+        return cmd::finish(Err(e));
+    }
     let result = match cli.command {
         Command::Irt(c) => cmd::irt::run(c),
         Command::Calibrate(a) => cmd::calibrate::run(a),

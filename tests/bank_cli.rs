@@ -261,3 +261,56 @@ fn export_keys_are_those_of_the_schema() {
         }
     }
 }
+
+#[test]
+fn fix_typography_corrects_the_french_texts_once() {
+    let dir = empty_dir("typography");
+    std::fs::create_dir_all(dir.join("1.1")).expect("dir");
+    let src = root().join("tests/bank-fixtures/typography");
+    std::fs::copy(src.join("framework.toml"), dir.join("framework.toml")).expect("copy");
+    std::fs::copy(src.join("1.1/operateurs.toml"), dir.join("1.1/operateurs.toml")).expect("copy");
+    let d = dir.display().to_string();
+    let before = std::fs::read_to_string(dir.join("1.1/operateurs.toml")).expect("file");
+    let check = jauge(&["bank", "fix-typography", &d, "--check"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("would make 6 correction(s) in 1 file(s)"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("1.1/operateurs.toml")).expect("file"),
+        before,
+        "--check changes nothing"
+    );
+    let fix = jauge(&["bank", "fix-typography", &d]);
+    assert_eq!(
+        fix.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    let after = std::fs::read_to_string(dir.join("1.1/operateurs.toml")).expect("file");
+    // Only the French texts' lines changed.
+    for (b, a) in before.lines().zip(after.lines()) {
+        if b != a {
+            assert!(
+                a.starts_with("Vous cherchez")
+                    || a.starts_with("explanation = \"Le signe")
+                    || a.starts_with("fr = \"Le signe plus"),
+                "{b} -> {a}"
+            );
+        }
+    }
+    let out = jauge(&["bank", "validate", &d, "--json"]);
+    let v = json(&out);
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .iter()
+            .all(|x| x["code"] != "typography"),
+        "{v}"
+    );
+    assert_eq!(
+        jauge(&["bank", "fix-typography", &d, "--check"]).status.code(),
+        Some(0)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -96,7 +96,7 @@ level = {level}
 type = "text"
 status = "live"
 [item.fr]
-question = "Question {id} ?"
+question = "Question {id}\u202F?"
 explanation = "Parce que {id}."
 [item.en]
 question = "Question {id}?"

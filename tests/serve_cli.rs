@@ -309,3 +309,41 @@ fn count_responses(db: &Path) -> i64 {
         .query_row("SELECT count(*) FROM response", [], |r| r.get(0))
         .unwrap()
 }
+
+#[test]
+fn the_api_profile_is_the_cli_profile() {
+    let dir = TempDir::new("serve-profile");
+    let db = PathBuf::from(dir.db());
+    let token = create_token(&bin(), &db, "o").unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port().unwrap()));
+    let mut server = start(&db, addr);
+    let rt = rt();
+    let mut config = RunConfig::new(addr, vec![token.clone()], 1);
+    config.competences = vec!["1.1".into(), "4.2".into()];
+    config.sessions_per_agent = 1;
+    config.prefix = "profile".into();
+    let report = rt.block_on(jauge_load::run(&config)).unwrap();
+    assert_eq!(report.sessions_finished, 1);
+    let client = Client::new(addr, 1, Duration::from_secs(30)).unwrap();
+    let agent = "profile-0@load.invalid";
+    let api = rt
+        .block_on(client.get("/api/v1/agents/profile-0%40load.invalid/profile", Some(&token)))
+        .unwrap();
+    assert_eq!(api.status, 200);
+    let history = rt
+        .block_on(client.get("/api/v1/agents/profile-0%40load.invalid/history", Some(&token)))
+        .unwrap();
+    assert_eq!(server.terminate(Duration::from_secs(60)).unwrap().code(), Some(0));
+    for (cmd, from_api) in [("show", &api.body), ("history", &history.body)] {
+        let out = Command::new(bin())
+            .args(["profile", cmd, agent, "--json", "--db"])
+            .arg(&db)
+            .arg("--bank")
+            .arg(bank())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(from_api, &cli, "GET …/{cmd} is `jauge profile {cmd} --json`");
+    }
+}

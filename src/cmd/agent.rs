@@ -141,13 +141,25 @@ pub fn run(cmd: AgentCommand) -> anyhow::Result<u8> {
         }
         AgentCommand::Erase { id, common } => {
             let mut store = Store::open_existing(&db_path(common.db.as_deref()))?;
-            let unlinked = store.erase_agent(&id, "agent erase")?;
+            let erased = store.erase_agent(&id, "agent erase")?;
+            let kept = erased.sessions_kept_anonymous;
             if common.json {
-                print_json(&json!({"erased": true, "sessions_kept_anonymous": unlinked}))?;
+                print_json(&json!({
+                    "erased": true, "sessions_kept_anonymous": kept, "files_rewritten": erased.rewritten,
+                }))?;
+            } else if erased.rewritten {
+                eprintln!(
+                    "Erased the agent; {kept} session(s) kept without any link to the person. \
+                     Exports made before now are not affected: delete them separately."
+                );
             } else {
                 eprintln!(
-                    "Erased the agent; {unlinked} session(s) kept without any link to the person. \
-                     Exports made before now are not affected: delete them separately."
+                    "Erased the agent (committed: the id and every link to the person are deleted); {kept} \
+                     session(s) kept without any link to the person. Another process has the database open \
+                     for reading, so the database file still holds the erased id in overwritten pages until \
+                     that process closes it: SQLite rewrites the file then, and Jauge finishes the rewrite the \
+                     next time it opens the database. Nothing needs to be run again. Exports made before now \
+                     are not affected: delete them separately."
                 );
             }
             Ok(0)

@@ -62,6 +62,28 @@ pub fn db_path(flag: Option<&std::path::Path>) -> std::path::PathBuf {
     dirs::data_dir().map_or_else(|| "jauge.db".into(), |d| d.join("jauge").join("jauge.db"))
 }
 
+/// Applies `JAUGE_LOCK_WAIT` (seconds, e.g. `60` or `0.5`): how long a command waits for the
+/// database's lock when other processes write, before it gives up with a message saying so.
+/// Unset: the store's default (30 s).
+pub fn lock_wait_from_env() -> anyhow::Result<()> {
+    let Some(v) = std::env::var_os("JAUGE_LOCK_WAIT") else {
+        return Ok(());
+    };
+    let text = v.to_string_lossy();
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "JAUGE_LOCK_WAIT=`{text}`: give the number of seconds to wait for the database's lock, more than 0 and at most 86400 (e.g. 60)"
+            )
+        })?;
+    jauge_store::set_default_lock_wait(std::time::Duration::from_secs_f64(secs));
+    Ok(())
+}
+
 /// Parses a duration written `90s`, `30m`, `12h`, `30d` or `2y` (a year is 365 days) into seconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let s = s.trim();

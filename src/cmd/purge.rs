@@ -30,12 +30,20 @@ pub fn run(args: PurgeArgs) -> anyhow::Result<u8> {
     if args.json {
         print_json(&json!({
             "cutoff": cutoff.to_string(), "sessions": r.sessions, "responses": r.responses, "snapshots": r.snapshots,
+            "files_rewritten": r.rewritten,
         }))?;
     } else {
         eprintln!(
             "Removed {} session(s), {} response(s) and {} profile snapshot(s) from before {cutoff}.",
             r.sessions, r.responses, r.snapshots
         );
+        if !r.rewritten {
+            eprintln!(
+                "The removal is committed. Another process has the database open for reading, so the removed \
+                 content stays in overwritten pages of the file until that process closes it: SQLite rewrites \
+                 the file then, and Jauge finishes the rewrite the next time it opens the database."
+            );
+        }
     }
     Ok(0)
 }

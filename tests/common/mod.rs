@@ -32,3 +32,9 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Running the binary from the hardening tests.
+pub mod procs;
+
+/// Read-only and full file systems for the tests (tmpfs mounts).
+pub mod fs;

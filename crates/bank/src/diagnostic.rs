@@ -133,6 +133,11 @@ impl<'a> Sink<'a> {
             })
     }
 
+    /// The file's text.
+    pub(crate) fn text(&self) -> &'a str {
+        self.index.text
+    }
+
     /// The 1-based (line, column) of a byte offset.
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         self.index.position(offset)

@@ -36,7 +36,7 @@
 //! type = "text"
 //! status = "live"
 //! [item.fr]
-//! question = "Quel opérateur exclut un mot ?"
+//! question = "Quel opérateur exclut un mot\u202F?"
 //! explanation = "Le signe moins."
 //! [item.en]
 //! question = "Which operator excludes a word?"
@@ -63,9 +63,12 @@ mod diagnostic;
 mod load;
 mod model;
 pub mod normalize;
+pub mod panel;
 mod shown;
 mod stats;
 mod tomlread;
+mod tomlstr;
+pub mod typography;
 
 pub use answer::{Answer, BlankVerdict, NUMBER_FORMAT, Reason, Refusal, Verdict, check, judge_blank};
 pub use diagnostic::{Diagnostic, Severity};

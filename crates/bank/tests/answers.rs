@@ -63,21 +63,21 @@ fn load_bank() -> Bank {
         "s",
         "single",
         "solution = [\"b\"]",
-        "Single ?",
+        "Single\u{202F}?",
         &options(&["a", "b", "c", "d"]),
     );
     items += &item(
         "m",
         "multiple",
         "solution = [\"a\", \"c\", \"d\"]\npartial_credit = true",
-        "Multiple ?",
+        "Multiple\u{202F}?",
         &options(&["a", "b", "c", "d", "e"]),
     );
     items += &item(
         "m0",
         "multiple",
         "solution = [\"a\", \"b\"]",
-        "Multiple sans crédit ?",
+        "Multiple sans crédit\u{202F}?",
         &options(&["a", "b", "c"]),
     );
     let blank = |id: &str, body: &str| format!("[[item.blank]]\nid = \"{id}\"\n{body}\n");
@@ -85,14 +85,14 @@ fn load_bank() -> Bank {
         "t-default",
         "text",
         "",
-        "Défaut ?",
+        "Défaut\u{202F}?",
         &blank("b1", "accept = [\"Élève\", \"œuvre\"]\nreject = [\"professeur\"]"),
     );
     items += &item(
         "t-strict",
         "text",
         "",
-        "Strict ?",
+        "Strict\u{202F}?",
         &blank(
             "b1",
             "accept = [\"Élève\"]\nignore_case = false\nignore_accents = false",
@@ -102,21 +102,21 @@ fn load_bank() -> Bank {
         "t-punct",
         "text",
         "",
-        "Ponctuation ?",
+        "Ponctuation\u{202F}?",
         &blank("b1", "accept = [\"l'outil\"]\nignore_punctuation = true"),
     );
     items += &item(
         "t-spaces",
         "text",
         "",
-        "Espaces ?",
+        "Espaces\u{202F}?",
         &blank("b1", "accept = [\"mot de passe\"]\nignore_spaces = true"),
     );
     items += &item(
         "t-edits",
         "text",
         "",
-        "Fautes ?",
+        "Fautes\u{202F}?",
         &blank(
             "b1",
             "accept = [\"confidentialité\"]\nreject = [\"intégrité\"]\nmax_edits = 2",
@@ -126,7 +126,7 @@ fn load_bank() -> Bank {
         "t-lang",
         "text",
         "",
-        "Langue ?",
+        "Langue\u{202F}?",
         &blank(
             "b1",
             "accept = [\"-\"]\naccept_fr = [\"moins\"]\naccept_en = [\"minus\"]",
@@ -144,7 +144,7 @@ fn load_bank() -> Bank {
         "bo",
         "blanks_any_order",
         "",
-        "Trois niveaux : {{b1}}, {{b2}}, {{b3}}",
+        "Trois niveaux\u{202F}: {{b1}}, {{b2}}, {{b3}}",
         &(blank(
             "b1",
             "accept_fr = [\"faible\"]\naccept_en = [\"low\"]\nreject = [\"moyen\"]",
@@ -158,29 +158,35 @@ fn load_bank() -> Bank {
         "bo2",
         "blanks_any_order",
         "",
-        "Deux : {{b1}} {{b2}}",
+        "Deux\u{202F}: {{b1}} {{b2}}",
         &(blank("b1", "accept = [\"a\", \"b\"]") + &blank("b2", "accept = [\"a\"]")),
     );
     items += &item(
         "n",
         "number",
         "",
-        "Taille ?",
+        "Taille\u{202F}?",
         "[item.number]\nvalue = 1500\nunit_fr = \"Mo\"\nunit_en = \"MB\"\n",
     );
     items += &item(
         "nr",
         "number",
         "",
-        "Plage ?",
+        "Plage\u{202F}?",
         "[item.number]\nmin = 2.5\nmax = 3.5\n",
     );
-    items += &item("nt", "number", "", "Décimal ?", "[item.number]\nvalue = 0.3\n");
+    items += &item(
+        "nt",
+        "number",
+        "",
+        "Décimal\u{202F}?",
+        "[item.number]\nvalue = 0.3\n",
+    );
     items += &item(
         "nn",
         "number",
         "",
-        "Négatif ?",
+        "Négatif\u{202F}?",
         "[item.number]\nvalue = -4\ntolerance = 0.5\n",
     );
     let loaded = load_files(vec![
@@ -525,7 +531,7 @@ fn the_shown_question_has_no_solution() {
     let shown = ShownQuestion::new(item, Lang::En, Some(&order)).expect("a permutation");
     let ids: Vec<&str> = shown.options.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["c", "a", "d", "b"]);
-    assert_eq!(shown.question, "Single ? (en)");
+    assert_eq!(shown.question, "Single\u{202F}? (en)");
     assert_eq!(shown.options[0].text, "option c");
     // Serialised, it names neither the solution nor accepted answers nor the explanation.
     let json = serde_json::to_string(&shown).expect("json");

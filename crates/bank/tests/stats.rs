@@ -49,7 +49,7 @@ level = {level}
 status = "{status}"
 {ty_and_body}
 [item.fr]
-question = "Question {id} ?"
+question = "Question {id}\u202F?"
 explanation = "Parce que."
 [item.en]
 question = "Question {id}?"

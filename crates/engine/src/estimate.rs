@@ -48,6 +48,17 @@ impl LinearPosterior {
         }
     }
 
+    /// A posterior given by its normalised weights (Σ = 1) and their mean and SD (the
+    /// structured posterior of a competence, for the selection rules that read weights).
+    pub fn from_normalised(weights: Vec<f64>, mean: f64, sd: f64) -> Self {
+        Self {
+            weights,
+            total: 1.0,
+            mean,
+            sd,
+        }
+    }
+
     /// Multiplies by a likelihood row. Returns false when the product degenerates (sum
     /// underflowing or not finite); the caller then calls [`LinearPosterior::rebuild`].
     ///

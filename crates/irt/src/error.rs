@@ -74,4 +74,7 @@ pub enum IrtError {
         /// The estimator's name.
         estimator: &'static str,
     },
+    /// A profile-structure loading must lie in [0, 0.95] (`SCORING.md`).
+    #[error("loading {0} is outside [0, 0.95]")]
+    InvalidLoading(f64),
 }

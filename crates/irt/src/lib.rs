@@ -30,6 +30,7 @@ mod information;
 mod model;
 mod quadrature;
 pub mod scoring;
+pub mod structure;
 
 pub use error::{IrtError, ParamError};
 pub use estimate::{
@@ -41,7 +42,7 @@ pub use information::{
     test_information,
 };
 pub use model::{ItemParams, kl_bernoulli, log_logistic, logistic};
-pub use quadrature::{Grid, Posterior};
+pub use quadrature::{Grid, Posterior, weighted_quantile};
 
 /// The crate's result type.
 pub type Result<T, E = IrtError> = std::result::Result<T, E>;

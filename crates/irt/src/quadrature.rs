@@ -229,18 +229,25 @@ impl Posterior {
     /// The posterior `p`-quantile on the grid: the smallest node whose cumulative posterior
     /// weight reaches `p` (the grid is discrete, so quantiles are nodes). `p` is clamped to [0, 1].
     pub fn quantile(&self, p: f64) -> f64 {
-        let p = p.clamp(0.0, 1.0);
-        let w = self.weights();
-        let mut acc = 0.0;
-        for (k, &x) in w.iter().enumerate() {
-            acc += x;
-            // a relative tolerance keeps p = 1 reachable despite rounding in the sum
-            if acc >= p - 1e-12 {
-                return self.nodes[k];
-            }
-        }
-        self.nodes[self.nodes.len() - 1]
+        weighted_quantile(&self.nodes, &self.weights(), p)
     }
+}
+
+/// The `p`-quantile of a distribution on `nodes` (increasing) with normalised `weights`
+/// (Σ = 1): the first node where the cumulative weight reaches `p` (`SCORING.md`: the median is
+/// the node where it first reaches 0.5). A tolerance of 1e−12 absorbs the rounding of the sum,
+/// so that p = 1 is reached and a cumulative weight of exactly p, summed as p − 1 ulp, counts.
+/// `p` is clamped to [0, 1]; an empty distribution gives NaN.
+pub fn weighted_quantile(nodes: &[f64], weights: &[f64], p: f64) -> f64 {
+    let p = p.clamp(0.0, 1.0);
+    let mut acc = 0.0;
+    for (&t, &w) in nodes.iter().zip(weights) {
+        acc += w;
+        if acc >= p - 1e-12 {
+            return t;
+        }
+    }
+    nodes.last().copied().unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]

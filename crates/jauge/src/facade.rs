@@ -842,7 +842,10 @@ impl<'j> Assessment<'j> {
             options_order: (!order.is_empty()).then(|| order.join(" ")),
         };
         // on failure the engine keeps the question pending: a later call records it again
-        self.jauge.store().set_pending(self.record.id, &pending)?;
+        self.jauge
+            .store()
+            .set_pending(self.record.id, &pending)
+            .map_err(concurrent)?;
         let shown = Shown {
             step: q.step,
             item: q.id,
@@ -899,7 +902,7 @@ impl<'j> Assessment<'j> {
         };
         if let Err(e) = self.jauge.store().record_response(self.record.id, &response) {
             self.broken = true;
-            return Err(e.into());
+            return Err(concurrent(e).into());
         }
         self.shown = None;
         Ok(Submitted {
@@ -956,7 +959,8 @@ impl<'j> Assessment<'j> {
             .collect();
         self.jauge
             .store()
-            .finish_session(self.record.id, at, &competences)?;
+            .finish_session(self.record.id, at, &competences)
+            .map_err(concurrent)?;
         let missed = self
             .session
             .records()
@@ -979,5 +983,19 @@ impl<'j> Assessment<'j> {
             competences,
             missed,
         })
+    }
+}
+
+/// A session this assessment holds as active, found finished or abandoned when writing to it:
+/// another process (another `--resume`, an erasure) ended it meanwhile.
+fn concurrent(e: StoreError) -> StoreError {
+    match e {
+        StoreError::SessionState { session, state, .. } if state == "finished" || state == "abandoned" => {
+            StoreError::Conflict {
+                detail: format!("it was {state} meanwhile"),
+                session,
+            }
+        }
+        e => e,
     }
 }

@@ -47,4 +47,69 @@ mod tests {
         let first = pool.items().iter().find(|p| p.level == 1).unwrap();
         assert!((first.params.b() + 2.0).abs() < 1e-12);
     }
+
+    /// The level ceiling was off by one (issue 19): a float sum of 8/3 + 8/3 + 8/3 + … left
+    /// 15.999999999999998 and floored a level too low. At every level boundary of the bundled
+    /// bank, the pix and level (of θ, of a set of validated skills, and of a true θ in the
+    /// simulations) are those counted by hand in integers.
+    #[test]
+    fn every_level_boundary_of_the_bundled_bank() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../item-bank");
+        let loaded = jauge_bank::load_dir(&dir).unwrap();
+        let grid = Grid::standard();
+        let pool = pool_from_bank(&loaded.bank, &grid);
+        let (mut boundaries, mut thirds) = (0, 0);
+        for code in pool.competences() {
+            let scale = pool.scale(code).unwrap();
+            let skills = scale.skills();
+            let top = scale.max_level();
+            let count = |l: u8| skills.iter().filter(|s| s.level == l).count();
+            if (1..=top).any(|l| ![0, 1, 2, 4, 8].contains(&count(l))) {
+                thirds += 1;
+            }
+            for level in 1..=top {
+                let below: Vec<f64> = skills
+                    .iter()
+                    .filter(|s| s.level <= level)
+                    .map(|s| s.location)
+                    .collect();
+                let above = skills
+                    .iter()
+                    .filter(|s| s.level > level)
+                    .map(|s| s.location)
+                    .fold(f64::INFINITY, f64::min);
+                let theta = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                assert!(
+                    theta < above,
+                    "{code}: skills of level {level} not below the next"
+                );
+                // by hand: a level with n ≥ 2 skills is worth 8, a lone skill 4
+                let pix: u32 = (1..=level)
+                    .map(|l| match count(l) {
+                        0 => 0,
+                        1 => 4,
+                        _ => 8,
+                    })
+                    .sum();
+                let want_level = (pix / 8).min(u32::from(top)) as u8;
+                assert_eq!(scale.pix_floor(theta, None), pix, "{code} level {level}");
+                assert_eq!(scale.level_at(theta, None), want_level, "{code} level {level}");
+                let validated = scale.pix_of(|s| skills[s].level <= level, None).floor();
+                assert_eq!(validated, pix, "{code} level {level}: validated skills");
+                assert_eq!(
+                    crate::simulation::true_position(scale, theta, None),
+                    (pix, want_level),
+                    "{code} level {level}: true position"
+                );
+                // just below the boundary the level's last skills are not mastered
+                assert!(scale.level_at(theta - 1e-9, None) < level.max(1) || count(level) == 0);
+                boundaries += 1;
+            }
+        }
+        assert!(boundaries >= 16 * 5, "{boundaries}");
+        assert!(
+            thirds >= 1,
+            "no competence has a level of 3 skills: the test would not bite"
+        );
+    }
 }

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use jauge_engine::rng::{Draws, Purpose};
 use jauge_engine::session::SimulatedSession;
 use jauge_engine::{Plan, Pool, PoolItem};
-use jauge_irt::scoring::PixScale;
+use jauge_irt::scoring::{PixScale, level_of_pix};
 use jauge_irt::{Grid, ItemParams};
 use thiserror::Error;
 
@@ -143,18 +143,12 @@ pub fn true_pool(pool: &Pool, true_params: &[ItemParams], grid: &Grid) -> Result
     Ok(Pool::new(items, grid))
 }
 
-/// Pix are earned, never rounded up; the slack absorbs sums like 3 × 8/3 = 7.999….
-fn floor_pix(x: f64) -> u32 {
-    (x + 1e-9).floor().max(0.0) as u32
-}
-
-/// The true pix and level of a true θ on a (true) scale: pix = ⌊pix(θ)⌋ — the `SCORING.md` score
-/// of a posterior concentrated at θ — and level = ⌊pix / 8⌋, at most the scale's highest open
-/// level and the plan's cap.
+/// The true pix and level of a true θ on a (true) scale: pix = ⌊pix(θ)⌋ (exact), the
+/// `SCORING.md` score of a posterior concentrated at θ, and its level by
+/// [`jauge_irt::scoring::level_of_pix`] under the plan's cap.
 pub fn true_position(scale: &PixScale, theta: f64, cap: Option<u8>) -> (u32, u8) {
-    let pix = floor_pix(scale.pix_at(theta, cap));
-    let top = cap.unwrap_or(u8::MAX).min(scale.max_level());
-    (pix, ((pix / 8).min(255) as u8).min(top))
+    let pix = scale.pix_floor(theta, cap);
+    (pix, level_of_pix(pix, scale.top(cap)))
 }
 
 /// Figures of one competence (or of all of them pooled).
@@ -291,9 +285,8 @@ pub fn summarise(
                 continue;
             };
             let (true_pix, true_level) = true_position(scale, theta, cp.max_level);
-            let top = cp.max_level.unwrap_or(u8::MAX).min(scale.max_level());
-            let national = floor_pix(s.national_pix.get(k).copied().unwrap_or(0.0));
-            let national_level = ((national / 8).min(255) as u8).min(top);
+            let national = s.national_pix.get(k).copied().unwrap_or(0);
+            let national_level = level_of_pix(national, scale.top(cp.max_level));
             let est = c.score.theta;
             for a in [&mut per[k], &mut all] {
                 a.n += 1.0;
@@ -412,11 +405,7 @@ mod tests {
     fn true_position_by_hand() {
         // two skills per level 1–3 (4 pix each) at −2, −1.2, −0.4 ; a third skill at level 3
         // makes level 3's values 8/3 each
-        let s = |level, location, value| ScoredSkill {
-            level,
-            location,
-            value,
-        };
+        let s = |level, location, _value: f64| ScoredSkill { level, location };
         let scale = PixScale::new(
             vec![
                 s(1, -2.0, 4.0),
@@ -512,31 +501,37 @@ mod tests {
             status: AnswerStatus::Answered,
             pretest: false,
         };
-        let session =
-            |theta: f64, se: f64, pix: u32, level: u8, national: f64, items: &[&str]| SimulatedSession {
+        let session = |theta: f64, se: f64, pix: u32, level: u8, national: u32, items: &[&str]| {
+            let score = PixScore {
+                theta,
+                se,
+                median: theta,
+                pix,
+                pix_low: 0,
+                pix_high: 8,
+                level,
+                capped_at: None,
+            };
+            SimulatedSession {
                 profile: Profile {
                     competences: vec![CompetenceScore {
                         code: "1.1".into(),
                         items: items.len(),
-                        score: PixScore {
-                            theta,
-                            se,
-                            pix,
-                            pix_low: 0,
-                            pix_high: 8,
-                            level,
-                            capped_at: None,
-                        },
+                        score,
+                        separate: score,
+                        not_assessed: None,
                     }],
                     total_pix: pix,
+                    structured: false,
                 },
                 national_pix: vec![national],
                 set_aside: Vec::new(),
                 records: items.iter().map(|i| record(i)).collect(),
-            };
+            }
+        };
         let sessions = vec![
-            session(-1.0, 0.5, 6, 0, 4.0, &["a", "c"]),
-            session(0.5, 0.6, 8, 1, 8.0, &["a", "b", "d"]),
+            session(-1.0, 0.5, 6, 0, 4, &["a", "c"]),
+            session(0.5, 0.6, 8, 1, 8, &["a", "b", "d"]),
         ];
         // true θ −1.5 (pix 4, level 0) and −1.0 (pix 8, level 1)
         let thetas = vec![vec![-1.5], vec![-1.0]];

@@ -522,6 +522,10 @@ pub struct Erased {
     pub erased: bool,
     /// Sessions kept without any link to the person (for calibration and aggregates).
     pub sessions_kept_anonymous: u64,
+    /// Whether the database files were rewritten at once, so that the erased id survives
+    /// nowhere in them; `false` when another connection was reading: the rewrite is finished
+    /// when it closes the database, or at the next open.
+    pub files_rewritten: bool,
 }
 
 /// An organisation.

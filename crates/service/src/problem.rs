@@ -195,6 +195,22 @@ pub fn from_store(e: StoreError) -> Problem {
             ),
         )
         .with("expected_step", expected + 1),
+        StoreError::Conflict { session, .. } => Problem::new(
+            "step-conflict",
+            format!(
+                "session {session} is being answered elsewhere at the same time; nothing was recorded: GET the question again"
+            ),
+        )
+        .with("session", session),
+        StoreError::NoSpace { .. } => {
+            tracing::error!("write refused: no space left on the database's file system");
+            let mut p = Problem::new(
+                "unavailable",
+                "the service cannot record anything now (its storage is full); what was recorded before is intact: retry later",
+            );
+            p.retry_after = Some(60);
+            p
+        }
         e if e.is_busy() => {
             let mut p = Problem::new(
                 "unavailable",

@@ -63,13 +63,14 @@ impl StoreError {
     /// Whether the database was busy (locked by another connection past the busy timeout): the
     /// operation did nothing and may be retried.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Sqlite(e) if matches!(
-                e.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        matches!(self, StoreError::Busy { .. })
+            || matches!(
+                self,
+                StoreError::Sqlite(e) if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                )
             )
-        )
     }
 }
 

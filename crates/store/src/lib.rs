@@ -22,23 +22,29 @@
 #![deny(missing_docs)]
 
 mod access;
+mod audit;
+mod classify;
 mod durability;
 mod error;
 mod ids;
+mod lock;
 mod model;
+mod open;
 mod privacy;
 mod schema;
 mod store;
 
 pub use access::{ApiToken, NewToken, Scope, SessionStatus, is_link_shaped, is_token_shaped, secret_hash};
+pub use audit::{OsUser, os_user};
 pub use durability::WalSync;
 pub use error::StoreError;
-pub use ids::{validate_agent_id, validate_code};
+pub use ids::{MAX_AGENT_ID_BYTES, normalize_agent_id, validate_agent_id, validate_code};
+pub use lock::{DEFAULT_LOCK_WAIT, lock_wait, set_default_lock_wait};
 pub use model::{
     Agent, AuditEntry, Campaign, NewCampaign, NewSession, Organisation, Pending, ProfileSnapshot,
     ResponseRecord, SessionRecord, SessionState,
 };
-pub use privacy::{AgentRecord, PurgeReport};
+pub use privacy::{AgentRecord, Erasure, PurgeReport};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
 

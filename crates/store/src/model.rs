@@ -246,4 +246,13 @@ pub struct AuditEntry {
     pub command: String,
     /// What it did, without personal data.
     pub detail: String,
+    /// The operating-system user id of the account that did it (none in older entries).
+    pub uid: Option<u32>,
+    /// That account's name, from the system's account database.
+    pub user: Option<String>,
+    /// For an operation recorded before it ran (an export): `started`, then its outcome
+    /// (`completed: …`, `failed: …`); none for a one-step entry.
+    pub outcome: Option<String>,
+    /// When the operation ended, for an entry with an outcome.
+    pub ended_at: Option<Timestamp>,
 }

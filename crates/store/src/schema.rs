@@ -5,7 +5,7 @@
 //! [`SCHEMA_VERSION`] is refused, untouched.
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The migrations, in order: `MIGRATIONS[k]` takes the schema from version k to k + 1.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -101,7 +101,23 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         detail   TEXT NOT NULL
     );
     "#,
-    // 1 → 2: the HTTP service's credentials (`access.rs`): organisation and admin API tokens, and
+    // 1 → 2: the audit records who (the operating-system account) and the outcome of a
+    // two-step operation (an export: started, then completed or failed); an erased agent's
+    // sessions keep a random number in common, so that aggregates still count them as one
+    // person; maintenance left to finish at the next open (the file rewritten after an erasure
+    // while another process was reading).
+    r#"
+    ALTER TABLE audit_log ADD COLUMN uid INTEGER;
+    ALTER TABLE audit_log ADD COLUMN user_name TEXT;
+    ALTER TABLE audit_log ADD COLUMN outcome TEXT;
+    ALTER TABLE audit_log ADD COLUMN ended_at INTEGER;
+    ALTER TABLE session ADD COLUMN anonymous_person INTEGER;
+    CREATE TABLE maintenance (
+        task   TEXT PRIMARY KEY,
+        since  INTEGER NOT NULL
+    );
+    "#,
+    // 2 → 3: the HTTP service's credentials (`access.rs`): organisation and admin API tokens, and
     // the agents' session links. Only SHA-256 hashes of the secrets are kept.
     r#"
     CREATE TABLE api_token (
@@ -122,3 +138,60 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     "#,
 ];
+
+/// The schema version at which agent ids became canonical (NFC, no spaces at either end, no
+/// invisible or bidirectional characters): migrating to it repairs the ids stored before.
+pub(crate) const CANONICAL_AGENT_IDS: i64 = 2;
+
+/// Data steps that SQL alone cannot do, run in the migration's transaction right after the SQL
+/// of the migration that reaches `version`.
+pub(crate) fn after_migration(conn: &rusqlite::Connection, version: i64) -> crate::Result<()> {
+    if version == CANONICAL_AGENT_IDS {
+        canonical_agent_ids(conn)?;
+    }
+    Ok(())
+}
+
+/// Rewrites the stored agent ids into their canonical form where that is unambiguous. An id
+/// whose canonical form is another agent's id (`alice ` beside `alice`), or that has none, is
+/// left as it was: two records are never merged behind the ministry's back. Such an id stays
+/// reachable by its exact stored form (`jauge agent show`, `erase`), and the count of both kinds
+/// goes to the audit log (never the ids themselves).
+fn canonical_agent_ids(conn: &rusqlite::Connection) -> crate::Result<()> {
+    let rows: Vec<(i64, String)> = {
+        let mut st = conn.prepare("SELECT agent_id, external_id FROM agent_identity ORDER BY agent_id")?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut taken: std::collections::HashSet<String> = rows.iter().map(|(_, e)| e.clone()).collect();
+    let (mut repaired, mut left) = (0u64, 0u64);
+    for (agent, stored) in rows {
+        if crate::ids::normalize_agent_id(&stored).is_ok_and(|n| n == stored) {
+            continue;
+        }
+        match crate::ids::repair_agent_id(&stored) {
+            Some(canonical) if !taken.contains(&canonical) => {
+                conn.execute(
+                    "UPDATE agent_identity SET external_id = ?1 WHERE agent_id = ?2",
+                    rusqlite::params![canonical, agent],
+                )?;
+                taken.remove(&stored);
+                taken.insert(canonical);
+                repaired += 1;
+            }
+            _ => left += 1,
+        }
+    }
+    if repaired + left > 0 {
+        conn.execute(
+            "INSERT INTO audit_log (at, command, detail) VALUES (?1, 'migration', ?2)",
+            rusqlite::params![
+                jiff::Timestamp::now().as_microsecond(),
+                format!(
+                    "agent ids made canonical (NFC, no spaces at either end, no invisible or bidirectional characters): {repaired} rewritten, {left} left as stored because their canonical form is another agent's id or empty (reachable by their exact stored form)"
+                )
+            ],
+        )?;
+    }
+    Ok(())
+}

@@ -1,29 +1,29 @@
 //! The store itself: opening, migrations, and one method per operation.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::ids::{validate_agent_id, validate_code};
+use crate::ids::{normalize_agent_id, validate_code};
 use crate::model::*;
-use crate::schema::{MIGRATIONS, SCHEMA_VERSION};
 use crate::{Result, StoreError};
 
 /// A connection to a Jauge database. One writer at a time: a `Store` is `Send` but not `Sync`;
 /// share it behind a mutex or open one per thread (WAL lets readers run beside the writer).
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
-    path: Option<PathBuf>,
+    pub(crate) conn: Connection,
+    pub(crate) path: Option<PathBuf>,
+    /// How long this connection waits for the database's lock (see `lock.rs`).
+    pub(crate) lock_wait: std::time::Duration,
 }
 
 fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn ts(us: i64) -> Timestamp {
+pub(crate) fn ts(us: i64) -> Timestamp {
     Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -36,104 +36,6 @@ fn split_tags(s: &str) -> Vec<String> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, readable by its owner only, and
-    /// migrates it to the current schema.
-    pub fn open(path: &Path) -> Result<Self> {
-        let existed = path.exists();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.into(),
-                source,
-            })?;
-        }
-        if !existed {
-            create_private_file(path)?;
-        }
-        let conn = Connection::open(path)?;
-        Self::init(conn, Some(path.to_path_buf()))
-    }
-
-    /// Opens an existing database only (for commands that read): a missing file is an error and
-    /// nothing is created.
-    pub fn open_existing(path: &Path) -> Result<Self> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.into()));
-        }
-        Self::open(path)
-    }
-
-    /// A fresh database in memory (tests, simulations).
-    pub fn open_in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?, None)
-    }
-
-    fn init(conn: Connection, path: Option<PathBuf>) -> Result<Self> {
-        let corrupt = |e: rusqlite::Error| match &path {
-            Some(p) => StoreError::Corrupt {
-                path: p.clone(),
-                reason: e.to_string(),
-            },
-            None => StoreError::Sqlite(e),
-        };
-        // The first read tells a corrupt or foreign file apart, before anything is written.
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(corrupt)?;
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map_err(corrupt)?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        if version > 0 {
-            let tables: i64 = conn.query_row(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('session', 'response', 'agent')",
-                [],
-                |r| r.get(0),
-            )?;
-            if tables != 3 {
-                let p = path.clone().unwrap_or_default();
-                return Err(StoreError::Corrupt {
-                    path: p,
-                    reason: "the Jauge tables are missing".into(),
-                });
-            }
-        } else {
-            let foreign: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-            if foreign > 0 {
-                let p = path.clone().unwrap_or_default();
-                return Err(StoreError::Corrupt {
-                    path: p,
-                    reason: "an SQLite database of another application".into(),
-                });
-            }
-        }
-        conn.busy_timeout(Duration::from_secs(5))?;
-        if path.is_some() {
-            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-            debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
-            conn.execute_batch("PRAGMA synchronous = FULL;")?;
-        }
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")?;
-        let mut store = Self { conn, path };
-        store.migrate(version)?;
-        Ok(store)
-    }
-
-    fn migrate(&mut self, from: i64) -> Result<()> {
-        for (k, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(sql)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", k + 1))?;
-            tx.commit()?;
-        }
-        Ok(())
-    }
-
     /// The file, when not in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
@@ -163,22 +65,24 @@ impl Store {
     /// Creates an organisation.
     pub fn create_organisation(&mut self, code: &str, name: &str) -> Result<Organisation> {
         validate_code("organisation", code)?;
-        if self.organisation(code)?.is_some() {
-            return Err(StoreError::AlreadyExists {
-                what: "organisation",
-                id: code.into(),
-            });
-        }
         let now = Timestamp::now();
-        self.conn.execute(
-            "INSERT INTO organisation (code, name, created_at) VALUES (?1, ?2, ?3)",
-            params![code, name, micros(now)],
-        )?;
-        Ok(Organisation {
-            id: self.conn.last_insert_rowid(),
-            code: code.into(),
-            name: name.into(),
-            created_at: now,
+        self.write(|s| {
+            if s.organisation(code)?.is_some() {
+                return Err(StoreError::AlreadyExists {
+                    what: "organisation",
+                    id: code.into(),
+                });
+            }
+            s.conn.execute(
+                "INSERT INTO organisation (code, name, created_at) VALUES (?1, ?2, ?3)",
+                params![code, name, micros(now)],
+            )?;
+            Ok(Organisation {
+                id: s.conn.last_insert_rowid(),
+                code: code.into(),
+                name: name.into(),
+                created_at: now,
+            })
         })
     }
 
@@ -248,12 +152,28 @@ impl Store {
         })
     }
 
-    /// The agent known by this external id.
+    /// The agent known by this external id, looked up in its canonical form (NFC; see
+    /// [`crate::normalize_agent_id`]). An id that is not valid is refused with
+    /// [`StoreError::InvalidId`], unless a database written before the rule holds it exactly so.
     pub fn agent(&self, external_id: &str) -> Result<Option<Agent>> {
         let sql = format!("{} WHERE i.external_id = ?1", Self::AGENT_SELECT);
+        let canonical = match normalize_agent_id(external_id) {
+            Ok(c) => c,
+            Err(e) => {
+                // an id stored before the rule existed stays reachable as it was stored
+                return match self
+                    .conn
+                    .query_row(&sql, [external_id], Self::agent_row)
+                    .optional()?
+                {
+                    Some(a) => Ok(Some(a)),
+                    None => Err(e),
+                };
+            }
+        };
         Ok(self
             .conn
-            .query_row(&sql, [external_id], Self::agent_row)
+            .query_row(&sql, [canonical], Self::agent_row)
             .optional()?)
     }
 
@@ -264,50 +184,52 @@ impl Store {
     }
 
     /// The agent known by this external id, created if unknown (in `organisation`, which must
-    /// exist). An existing agent without an organisation is attached to the one given.
+    /// exist). An existing agent without an organisation is attached to the one given. The id is
+    /// stored in its canonical form (see [`crate::normalize_agent_id`]); one write transaction,
+    /// so that two processes creating the same agent at once make one agent.
     pub fn agent_or_create(&mut self, external_id: &str, organisation: Option<&str>) -> Result<Agent> {
-        validate_agent_id(external_id)?;
-        let org = self.organisation_key(organisation)?;
-        if let Some(a) = self.agent(external_id)? {
-            if a.organisation.is_none() && org.is_some() {
-                self.conn.execute(
-                    "UPDATE agent SET organisation_id = ?1 WHERE id = ?2",
-                    params![org, a.id],
-                )?;
-                return Ok(self.agent_by_key(a.id)?.unwrap_or(a));
-            }
-            return Ok(a);
-        }
+        let external_id = normalize_agent_id(external_id)?;
         let now = Timestamp::now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO agent (organisation_id, created_at) VALUES (?1, ?2)",
-            params![org, micros(now)],
-        )?;
-        let id = tx.last_insert_rowid();
-        tx.execute(
-            "INSERT INTO agent_identity (agent_id, external_id) VALUES (?1, ?2)",
-            params![id, external_id],
-        )?;
-        tx.commit()?;
-        Ok(Agent {
-            id,
-            external_id: external_id.into(),
-            organisation: organisation.map(str::to_owned),
-            adjustments: vec![],
-            time_factor: 1.0,
-            created_at: now,
+        self.write(|s| {
+            let org = s.organisation_key(organisation)?;
+            if let Some(a) = s.agent(&external_id)? {
+                if a.organisation.is_none() && org.is_some() {
+                    s.conn.execute(
+                        "UPDATE agent SET organisation_id = ?1 WHERE id = ?2",
+                        params![org, a.id],
+                    )?;
+                    return Ok(s.agent_by_key(a.id)?.unwrap_or(a));
+                }
+                return Ok(a);
+            }
+            s.conn.execute(
+                "INSERT INTO agent (organisation_id, created_at) VALUES (?1, ?2)",
+                params![org, micros(now)],
+            )?;
+            let id = s.conn.last_insert_rowid();
+            s.conn.execute(
+                "INSERT INTO agent_identity (agent_id, external_id) VALUES (?1, ?2)",
+                params![id, external_id],
+            )?;
+            Ok(Agent {
+                id,
+                external_id: external_id.clone(),
+                organisation: organisation.map(str::to_owned),
+                adjustments: vec![],
+                time_factor: 1.0,
+                created_at: now,
+            })
         })
     }
 
     /// Sets an agent's accessibility adjustments and time factor.
     pub fn set_adjustments(&mut self, agent: i64, adjustments: &[String], time_factor: f64) -> Result<()> {
-        let n = self.conn.execute(
-            "UPDATE agent SET adjustments = ?1, time_factor = ?2 WHERE id = ?3",
-            params![adjustments.join(" "), time_factor, agent],
-        )?;
+        let n = self.write(|s| {
+            Ok(s.conn.execute(
+                "UPDATE agent SET adjustments = ?1, time_factor = ?2 WHERE id = ?3",
+                params![adjustments.join(" "), time_factor, agent],
+            )?)
+        })?;
         if n == 0 {
             return Err(StoreError::NotFound {
                 what: "agent",
@@ -349,27 +271,32 @@ impl Store {
     /// Creates a campaign.
     pub fn create_campaign(&mut self, new: &NewCampaign) -> Result<Campaign> {
         validate_code("campaign", &new.name)?;
-        if self.campaign(&new.name)?.is_some() {
-            return Err(StoreError::AlreadyExists {
+        let now = Timestamp::now();
+        self.write(|s| {
+            if s.campaign(&new.name)?.is_some() {
+                return Err(StoreError::AlreadyExists {
+                    what: "campaign",
+                    id: new.name.clone(),
+                });
+            }
+            let org = s.organisation_key(new.organisation.as_deref())?;
+            s.conn.execute(
+                "INSERT INTO campaign (name, organisation_id, plan, opens_at, closes_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    new.name,
+                    org,
+                    new.plan,
+                    new.opens_at.map(micros),
+                    new.closes_at.map(micros),
+                    micros(now)
+                ],
+            )?;
+            s.campaign(&new.name)?.ok_or_else(|| StoreError::NotFound {
                 what: "campaign",
                 id: new.name.clone(),
-            });
-        }
-        let org = self.organisation_key(new.organisation.as_deref())?;
-        let now = Timestamp::now();
-        self.conn.execute(
-            "INSERT INTO campaign (name, organisation_id, plan, opens_at, closes_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                new.name,
-                org,
-                new.plan,
-                new.opens_at.map(micros),
-                new.closes_at.map(micros),
-                micros(now)
-            ],
-        )?;
-        Ok(self.campaign(&new.name)?.expect("just inserted"))
+            })
+        })
     }
 
     /// The campaign with this name.
@@ -424,6 +351,13 @@ impl Store {
     /// Starts a session. Refused with [`StoreError::SessionInProgress`] when the agent has an
     /// unfinished one (the schema enforces it too).
     pub fn start_session(&mut self, new: &NewSession) -> Result<SessionRecord> {
+        self.write(|s| s.start_session_locked(new))
+    }
+
+    /// [`Store::start_session`] inside its write transaction: the check of the unfinished
+    /// session and the insert see the same state, so two processes starting one agent at once
+    /// make one session and the other is told [`StoreError::SessionInProgress`].
+    fn start_session_locked(&self, new: &NewSession) -> Result<SessionRecord> {
         if let Some(s) = self.active_session(new.agent)? {
             return Err(StoreError::SessionInProgress { session: s.uid });
         }
@@ -490,43 +424,54 @@ impl Store {
         Ok(self.conn.query_row(&sql, [agent], Self::session_row).optional()?)
     }
 
-    fn require_active(&self, session: i64) -> Result<SessionRecord> {
-        let sql = format!("{} WHERE s.id = ?1", Self::SESSION_SELECT);
-        let s = self
-            .conn
-            .query_row(&sql, [session], Self::session_row)
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "session",
-                id: session.to_string(),
-            })?;
-        Ok(s)
-    }
-
-    /// Records the item about to be shown, durably, before it is shown.
+    /// Records the item about to be shown, durably, before it is shown. Refused with
+    /// [`StoreError::Conflict`] when the step is no longer the session's next one: another process
+    /// answered it meanwhile.
     pub fn set_pending(&mut self, session: i64, pending: &Pending) -> Result<()> {
-        let s = self.require_active(session)?;
-        if s.state != SessionState::Active {
-            return Err(StoreError::SessionState {
-                session: s.uid,
-                state: s.state.as_str().into(),
-                action: "showing an item",
-            });
-        }
-        self.conn.execute(
-            "UPDATE session SET pending_step = ?1, pending_item = ?2, pending_shown_at = ?3, pending_order = ?4
-             WHERE id = ?5",
-            params![pending.step, pending.item, micros(pending.shown_at), pending.options_order, session],
-        )?;
-        Ok(())
+        self.write(|s| {
+            let (uid, state, next): (String, String, u32) = s
+                .conn
+                .query_row(
+                    "SELECT uid, state, (SELECT count(*) FROM response WHERE session_id = ?1) FROM session WHERE id = ?1",
+                    [session],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "session",
+                    id: session.to_string(),
+                })?;
+            if state != "active" {
+                return Err(StoreError::SessionState {
+                    session: uid,
+                    state,
+                    action: "showing an item",
+                });
+            }
+            if pending.step != next {
+                return Err(StoreError::Conflict {
+                    session: uid,
+                    detail: format!("{next} answer(s) are recorded, this process was at step {}", pending.step + 1),
+                });
+            }
+            s.conn.execute(
+                "UPDATE session SET pending_step = ?1, pending_item = ?2, pending_shown_at = ?3, pending_order = ?4
+                 WHERE id = ?5",
+                params![pending.step, pending.item, micros(pending.shown_at), pending.options_order, session],
+            )?;
+            Ok(())
+        })
     }
 
     /// Records a response and clears the pending item, in one transaction committed before this
     /// returns. The step must be the next one of the session.
     pub fn record_response(&mut self, session: i64, r: &ResponseRecord) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|s| s.record_response_locked(session, r))
+    }
+
+    /// [`Store::record_response`] inside its write transaction.
+    fn record_response_locked(&self, session: i64, r: &ResponseRecord) -> Result<()> {
+        let tx = &self.conn;
         let (uid, state, next): (String, String, u32) = tx
             .query_row(
                 "SELECT uid, state, (SELECT count(*) FROM response WHERE session_id = ?1) FROM session WHERE id = ?1",
@@ -540,6 +485,12 @@ impl Store {
                 session: uid,
                 state,
                 action: "recording a response",
+            });
+        }
+        if r.step < next {
+            return Err(StoreError::Conflict {
+                session: uid,
+                detail: format!("step {} is already answered", r.step + 1),
             });
         }
         if r.step != next {
@@ -575,7 +526,6 @@ impl Store {
              WHERE id = ?1",
             [session],
         )?;
-        tx.commit()?;
         Ok(())
     }
 
@@ -608,9 +558,12 @@ impl Store {
 
     /// Finishes a session and records its profile, in one transaction.
     pub fn finish_session(&mut self, session: i64, at: Timestamp, profile: &[ProfileSnapshot]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.write(|s| s.finish_session_locked(session, at, profile))
+    }
+
+    /// [`Store::finish_session`] inside its write transaction.
+    fn finish_session_locked(&self, session: i64, at: Timestamp, profile: &[ProfileSnapshot]) -> Result<()> {
+        let tx = &self.conn;
         let n = tx.execute(
             "UPDATE session SET state = 'finished', finished_at = ?1, pending_step = NULL, pending_item = NULL,
                                 pending_shown_at = NULL, pending_order = NULL
@@ -618,9 +571,18 @@ impl Store {
             params![micros(at), session],
         )?;
         if n == 0 {
+            let (uid, state): (String, String) = tx
+                .query_row("SELECT uid, state FROM session WHERE id = ?1", [session], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "session",
+                    id: session.to_string(),
+                })?;
             return Err(StoreError::SessionState {
-                session: session.to_string(),
-                state: "not active".into(),
+                session: uid,
+                state,
                 action: "finishing",
             });
         }
@@ -645,19 +607,20 @@ impl Store {
                 ])?;
             }
         }
-        tx.commit()?;
         Ok(())
     }
 
     /// Abandons the agent's unfinished session (its responses are kept).
     pub fn abandon_session(&mut self, session: i64, at: Timestamp) -> Result<()> {
-        self.conn.execute(
-            "UPDATE session SET state = 'abandoned', finished_at = ?1, pending_step = NULL, pending_item = NULL,
-                                pending_shown_at = NULL, pending_order = NULL
-             WHERE id = ?2 AND state = 'active'",
-            params![micros(at), session],
-        )?;
-        Ok(())
+        self.write(|s| {
+            s.conn.execute(
+                "UPDATE session SET state = 'abandoned', finished_at = ?1, pending_step = NULL, pending_item = NULL,
+                                    pending_shown_at = NULL, pending_order = NULL
+                 WHERE id = ?2 AND state = 'active'",
+                params![micros(at), session],
+            )?;
+            Ok(())
+        })
     }
 
     fn snapshot_row(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
@@ -715,64 +678,10 @@ impl Store {
         }
         Ok(out)
     }
-
-    // ---------------------------------------------------------------- audit
-
-    /// Appends to the audit log.
-    pub fn audit(&mut self, command: &str, detail: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO audit_log (at, command, detail) VALUES (?1, ?2, ?3)",
-            params![micros(Timestamp::now()), command, detail],
-        )?;
-        Ok(())
-    }
-
-    /// The audit log, oldest first.
-    pub fn audit_log(&self) -> Result<Vec<AuditEntry>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT at, command, detail FROM audit_log ORDER BY id")?;
-        let rows = st.query_map([], |r| {
-            Ok(AuditEntry {
-                at: ts(r.get(0)?),
-                command: r.get(1)?,
-                detail: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
 }
 
 /// A new random public session id (128 bits from the OS generator, hex).
 fn new_uid() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map(|_| ())
-        .map_err(|source| StoreError::Io {
-            path: path.into(),
-            source,
-        })
-}
-
-#[cfg(not(unix))]
-fn create_private_file(path: &Path) -> Result<()> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map(|_| ())
-        .map_err(|source| StoreError::Io {
-            path: path.into(),
-            source,
-        })
 }

@@ -310,8 +310,9 @@ fn erasure_leaves_no_trace_of_the_id_in_the_files() -> Result<()> {
         "the id is in the files before the erasure"
     );
 
-    let unlinked = s.erase_agent(id, "agent erase")?;
-    assert_eq!(unlinked, 1);
+    let erased = s.erase_agent(id, "agent erase")?;
+    assert_eq!(erased.sessions_kept_anonymous, 1);
+    assert!(erased.rewritten);
     assert!(
         !files_contain(&path, id),
         "the erased id must survive nowhere in the database files"
@@ -359,7 +360,8 @@ fn access_and_purge() -> Result<()> {
         PurgeReport {
             sessions: 1,
             responses: 1,
-            snapshots: 1
+            snapshots: 1,
+            rewritten: true
         }
     );
     assert_eq!(s.agent_record("agent-3")?.sessions.len(), 1);

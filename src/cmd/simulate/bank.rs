@@ -224,7 +224,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
                     c.code,
                     c.score.pix,
                     c.score.level,
-                    s.national_pix.get(k).copied().unwrap_or(0.0)
+                    s.national_pix.get(k).copied().unwrap_or(0)
                 )?;
             }
         }

@@ -274,27 +274,21 @@ pub async fn erase(
                 let mut store = jauge.store();
                 let sessions = store.agent_record(&id).map_err(from_store)?.sessions;
                 let uids: Vec<String> = sessions.iter().map(|(s, _, _)| s.uid.clone()).collect();
-                match store.erase_agent(&id, &who) {
-                    Ok(n) => Ok((n, uids)),
-                    // the erasure is committed; only the log's truncation waited for a reader
-                    Err(e) if store.agent(&id).is_ok_and(|a| a.is_none()) => {
-                        tracing::warn!(error = %e, "erasure committed, log not truncated yet");
-                        Ok((uids.len() as u64, uids))
-                    }
-                    Err(e) => Err(from_store(e)),
-                }
+                let e = store.erase_agent(&id, &who).map_err(from_store)?;
+                Ok((e, uids))
             })();
             Ok((r, durable.committed()))
         })
         .await?;
     state.durable(target).await?;
-    let (n, uids) = r?;
+    let (e, uids) = r?;
     for u in uids {
         state.cache.remove(&u);
     }
     Ok(Json(Erased {
         erased: true,
-        sessions_kept_anonymous: n,
+        sessions_kept_anonymous: e.sessions_kept_anonymous,
+        files_rewritten: e.rewritten,
     }))
 }
 

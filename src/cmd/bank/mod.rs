@@ -1,4 +1,7 @@
-//! `jauge bank`: validate the item bank, print its statistics, export it as JSON.
+//! `jauge bank`: validate the item bank, print its statistics, export it as JSON, and the
+//! standard-setting panel's tools (`panel`).
+
+mod panel;
 
 use std::fmt;
 use std::fs;
@@ -48,6 +51,21 @@ pub enum BankCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Apply French typography to the French texts of the item files (questions, explanations,
+    /// options): U+202F before ; : ! ? and inside « », no space before , and ., leaving every
+    /// other byte as it was. Running it twice changes nothing the second time.
+    FixTypography {
+        /// The bank's folder.
+        #[arg(default_value = "item-bank")]
+        dir: PathBuf,
+        /// Change nothing; exit 1 when some file would change.
+        #[arg(long)]
+        check: bool,
+    },
+    /// The standard-setting panel: blind packets for raters, import of their ratings into
+    /// panel/ratings.csv, and the report (flags, agreement per round).
+    #[command(subcommand)]
+    Panel(panel::PanelCommand),
 }
 
 /// The formats `jauge bank export` writes.
@@ -63,6 +81,8 @@ pub fn run(cmd: BankCommand) -> anyhow::Result<u8> {
         BankCommand::Validate { dir, strict, json } => validate(&dir, strict, json),
         BankCommand::Stats { dir, json } => stats(&dir, json),
         BankCommand::Export { dir, format, out } => export(&dir, format, out.as_deref()),
+        BankCommand::Panel(cmd) => panel::run(cmd),
+        BankCommand::FixTypography { dir, check } => fix_typography(&dir, check),
     }
 }
 
@@ -298,4 +318,84 @@ fn export(dir: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Resul
         return Ok(1);
     }
     Ok(0)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, flushed to disk, then
+/// renamed over it (keeping the old file's permissions): an interruption leaves the old file or
+/// the new one, never half of one.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    let tmp = parent.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    {
+        let mut f = fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        if let Ok(meta) = fs::metadata(path) {
+            let _ = fs::set_permissions(&tmp, meta.permissions());
+        }
+    }
+    fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+fn fix_typography(dir: &Path, check: bool) -> anyhow::Result<u8> {
+    let loaded = load(dir)?;
+    let files: Vec<&str> = loaded
+        .sources
+        .iter()
+        .map(|s| s.path.as_str())
+        .filter(|p| p.ends_with(".toml") && *p != jauge_bank::FRAMEWORK_FILE && !p.starts_with("panel/"))
+        .collect();
+    let (mut total, mut changed, mut failed) = (0, 0, 0);
+    for rel in files {
+        let path = dir.join(rel);
+        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            eprintln!("{}: not UTF-8 text, left unchanged", path.display());
+            failed += 1;
+            continue;
+        };
+        // A byte-order mark is kept as it was.
+        let (bom, body) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => ("\u{feff}", rest),
+            None => ("", text),
+        };
+        match jauge_bank::typography::fix_file(body) {
+            Ok(fix) if fix.fixes > 0 => {
+                eprintln!(
+                    "{}: {} correction(s) in {} French text(s){}",
+                    path.display(),
+                    fix.fixes,
+                    fix.strings,
+                    if check { " to make" } else { "" }
+                );
+                total += fix.fixes;
+                changed += 1;
+                if !check {
+                    write_atomically(&path, format!("{bom}{}", fix.text).as_bytes())?;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                failed += 1;
+            }
+        }
+    }
+    let verb = if check { "would make" } else { "made" };
+    eprintln!(
+        "{}: {verb} {total} correction(s) in {changed} file(s){}",
+        dir.display(),
+        if failed > 0 {
+            format!("; {failed} file(s) left unchanged (see above)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(u8::from((check && changed > 0) || failed > 0))
 }
