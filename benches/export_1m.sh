@@ -29,7 +29,7 @@ SQL="SELECT i.external_id, o.code, c.name, s.finished_at, s.bank_version, s.scor
  WHERE s.state = 'finished' AND s.agent_id IS NOT NULL ORDER BY s.agent_id, s.finished_at, s.id"
 echo "N = $N agents"
 measure "sqlite3 -csv (same rows)" sqlite3 -csv -cmd ".output $W/sqlite3.csv" "$DB" "$SQL"
-measure "jauge export csv" target/release/jauge export --db "$DB" --format csv --out "$W/out.csv"
-measure "jauge export parquet" target/release/jauge export --db "$DB" --format parquet --out "$W/out.parquet"
-measure "jauge export jsonl" target/release/jauge export --db "$DB" --format jsonl --out "$W/out.jsonl"
+measure "jauge export csv" target/release/jauge export --db "$DB" --format csv --out "$W/out.csv" --force
+measure "jauge export parquet" target/release/jauge export --db "$DB" --format parquet --out "$W/out.parquet" --force
+measure "jauge export jsonl" target/release/jauge export --db "$DB" --format jsonl --out "$W/out.jsonl" --force
 ls -l "$W"/out.* "$W"/sqlite3.csv | awk '{print $5, $9}'

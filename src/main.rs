@@ -33,6 +33,9 @@ enum Command {
     Purge(cmd::purge::PurgeArgs),
     /// Export profiles, responses or aggregates for analysts (CSV, JSON Lines, Parquet).
     Export(cmd::export::ExportArgs),
+    /// Pseudonymisation keys: create one.
+    #[command(subcommand)]
+    Key(cmd::key::KeyCommand),
     /// The item bank: validate it, its statistics, export it.
     #[command(subcommand)]
     Bank(cmd::bank::BankCommand),
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Command::Agent(c) => cmd::agent::run(c),
         Command::Purge(a) => cmd::purge::run(a),
         Command::Export(a) => cmd::export::run(a),
+        Command::Key(c) => cmd::key::run(c),
         Command::Bank(c) => cmd::bank::run(c),
         Command::Simulate(a) => cmd::simulate::run(*a),
         Command::Assess(a) => cmd::assess::run(*a),

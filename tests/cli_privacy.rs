@@ -74,7 +74,12 @@ fn export_formats_filters_and_pseudonyms() {
     )));
 
     let key = dir.0.join("key");
-    std::fs::write(&key, "a long secret of the ministry\n").unwrap();
+    // 32 bytes of random material, as hex (as `jauge key create` writes)
+    std::fs::write(
+        &key,
+        "9c1f4be07a3d52e8816f0c2ab94d7e35f0a61b8c2d4e97a3058b6cf1e2d9a470\n",
+    )
+    .unwrap();
     for fmt in ["csv", "jsonl", "parquet"] {
         let out = dir.0.join(format!("p.{fmt}"));
         let o = jauge(&[
@@ -92,6 +97,7 @@ fn export_formats_filters_and_pseudonyms() {
             "--until",
             "2026-10-01",
             "--json",
+            "--force",
         ]);
         assert!(
             o.status.success(),
@@ -115,6 +121,7 @@ fn export_formats_filters_and_pseudonyms() {
         "--out",
         s(&out),
         "--responses",
+        "--force",
     ]);
     assert!(o.status.success());
     let o = jauge(&[
@@ -129,6 +136,7 @@ fn export_formats_filters_and_pseudonyms() {
         "organisation",
         "--min-group",
         "2",
+        "--force",
     ]);
     assert!(o.status.success());
     let agg = std::fs::read_to_string(&out).unwrap();
@@ -148,6 +156,7 @@ fn export_formats_filters_and_pseudonyms() {
         s(&out),
         "--organisation",
         "nowhere",
+        "--force",
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown organisation `nowhere`"));

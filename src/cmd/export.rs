@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use jauge_export::{Filter, Format, GroupBy, Pseudonymiser, Target};
+use jauge_export::{Filter, Format, GroupBy, Protected, Pseudonymiser, Target};
 use jauge_store::Store;
 use serde_json::json;
 
@@ -37,9 +37,14 @@ pub struct ExportArgs {
     /// Output format.
     #[arg(long, value_enum)]
     format: FormatArg,
-    /// Output file.
+    /// Output file (never the database, its -wal/-shm files, the key or a file of the bank). It
+    /// is written to a private temporary file, put in place when complete, readable by its owner
+    /// only.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Replace the output file if it exists (without it, an existing file is refused).
+    #[arg(long)]
+    force: bool,
     /// The database (default: $JAUGE_DB, else the platform's data directory).
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
@@ -99,6 +104,19 @@ fn competences(bank: &std::path::Path) -> anyhow::Result<Vec<String>> {
 
 /// Runs `jauge export`.
 pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
+    // before anything is opened: the output must not be a file the export reads
+    let db = db_path(args.db.as_deref());
+    let mut protected = Protected::new().database(&db).tree(&args.bank, "the item bank");
+    if let Some(k) = &args.pseudonymise_key_file {
+        protected = protected.file(k, "the pseudonymisation key");
+    }
+    protected.check(&args.out)?;
+    if !args.force && std::fs::symlink_metadata(&args.out).is_ok() {
+        anyhow::bail!(
+            "{}: refused: the file exists; pass --force to replace it",
+            args.out.display()
+        );
+    }
     let filter = Filter {
         organisation: args.organisation.clone(),
         campaign: args.campaign.clone(),
@@ -120,7 +138,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
         .as_deref()
         .map(Pseudonymiser::from_key_file)
         .transpose()?;
-    let mut store = Store::open_existing(&db_path(args.db.as_deref()))?;
+    let mut store = Store::open_existing(&db)?;
     if let Some(o) = &filter.organisation
         && store.organisation(o)?.is_none()
     {
@@ -136,14 +154,12 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Parquet => Format::Parquet,
     };
-    let who = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown user".into());
     let target = Target {
         format,
         out: &args.out,
         pseudonymiser: pseudo.as_ref(),
-        who: &who,
+        force: args.force,
+        protected: &protected,
     };
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(

@@ -14,6 +14,7 @@ pub mod campaign;
 pub mod export;
 pub mod irt;
 pub mod items;
+pub mod key;
 pub mod profile;
 pub mod purge;
 pub mod render;

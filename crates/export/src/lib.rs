@@ -8,12 +8,14 @@
 #![deny(missing_docs)]
 
 mod error;
+mod output;
 mod pseudonym;
 mod queries;
 mod sink;
 
 pub use error::ExportError;
-pub use pseudonym::Pseudonymiser;
+pub use output::Protected;
+pub use pseudonym::{MAX_KEY_FILE_BYTES, MIN_KEY_BYTES, Pseudonymiser, create_key_file, key_weakness};
 pub use queries::{Filter, GroupBy, Target, export_aggregate, export_profiles, export_responses};
 pub use sink::{Cell, ColType, Column, Format};
 

@@ -7,7 +7,8 @@ use jauge_store::Store;
 use jiff::Timestamp;
 use rusqlite::Row;
 
-use crate::sink::{Cell, ColType, Column, Format, open_sink};
+use crate::output::{PendingFile, Protected};
+use crate::sink::{Cell, ColType, Column, Format, Sink, open_sink};
 use crate::{ExportError, Pseudonymiser, Result};
 
 /// Which finished sessions an export reads. Dates are inclusive and apply to the session's end
@@ -196,12 +197,76 @@ fn emit(
 pub struct Target<'a> {
     /// The format.
     pub format: Format,
-    /// The output file.
+    /// The output file: written to a private temporary file first, put in place when complete.
     pub out: &'a Path,
     /// Pseudonymise agent and session ids with this key.
     pub pseudonymiser: Option<&'a Pseudonymiser>,
-    /// Who exports (recorded in the audit log), e.g. the operating-system user.
-    pub who: &'a str,
+    /// Replace `out` when it exists (otherwise an existing file is refused).
+    pub force: bool,
+    /// Paths `out` must never be, besides the database (always protected): the key file, the
+    /// item bank…
+    pub protected: &'a Protected,
+}
+
+impl<'a> Target<'a> {
+    /// A target writing `format` to `out`, ids as stored, never over an existing file.
+    pub fn new(format: Format, out: &'a Path, protected: &'a Protected) -> Self {
+        Self {
+            format,
+            out,
+            pseudonymiser: None,
+            force: false,
+            protected,
+        }
+    }
+}
+
+/// Runs one export: refuses a protected or existing output before anything is opened, records
+/// the audit entry (refusing to export when it cannot be written), writes the rows through a
+/// private pending file put in place only when complete, and records the outcome.
+fn run_export(
+    store: &mut Store,
+    kind: &str,
+    filter: &Filter,
+    t: &Target<'_>,
+    columns: &[Column],
+    rows: impl FnOnce(&Store, &mut dyn Sink) -> Result<u64>,
+) -> Result<u64> {
+    let mut protected = t.protected.clone();
+    if let Some(db) = store.path() {
+        protected = protected.database(db);
+    }
+    protected.check(t.out)?;
+    if !t.force && std::fs::symlink_metadata(t.out).is_ok() {
+        return Err(ExportError::Refused {
+            path: t.out.to_path_buf(),
+            reason: "the file exists; pass --force to replace it".into(),
+        });
+    }
+    let entry = store
+        .audit_begin("export", &describe(kind, filter, t))
+        .map_err(ExportError::AuditUnavailable)?;
+    let written = (|| {
+        let pending = PendingFile::create(t.out, t.force)?;
+        let mut sink = open_sink(t.format, pending.writer()?, t.out, columns)?;
+        let n = rows(store, sink.as_mut())?;
+        sink.finish()?;
+        pending.commit()?;
+        Ok(n)
+    })();
+    match written {
+        Ok(n) => {
+            store
+                .audit_end(entry, &format!("completed: {n} row(s) written"))
+                .map_err(|source| ExportError::AuditOutcome { rows: n, source })?;
+            Ok(n)
+        }
+        Err(e) => {
+            // best effort: the entry says `started` if even this fails
+            let _ = store.audit_end(entry, &format!("failed: {e}"));
+            Err(e)
+        }
+    }
 }
 
 impl Filter {
@@ -261,9 +326,14 @@ pub fn export_profiles(
          WHERE s.state = 'finished' {agent_clause} AND {FILTER_SQL}
          ORDER BY {order}"
     );
-    let mut sink = open_sink(target.format, target.out, &columns)?;
-    let mut written = 0u64;
-    {
+    let kind = if all_sessions {
+        "profiles per session"
+    } else {
+        "latest profile per agent"
+    };
+    let width = columns.len();
+    run_export(store, kind, filter, &target, &columns, |store, sink| {
+        let mut written = 0u64;
         let conn = store.connection();
         let mut st = conn.prepare(&sql)?;
         let rows = st.query_map(filter.sql_params(), snap_row)?;
@@ -278,16 +348,7 @@ pub fn export_profiles(
                 Some(h) if all_sessions => h.session == r.session,
                 Some(h) => h.agent_key == r.agent_key,
             };
-            if !same
-                && emit(
-                    &mut cur,
-                    &index,
-                    columns.len(),
-                    target.pseudonymiser,
-                    all_sessions,
-                    sink.as_mut(),
-                )?
-            {
+            if !same && emit(&mut cur, &index, width, target.pseudonymiser, all_sessions, sink)? {
                 written += 1;
                 if written.is_multiple_of(10_000) {
                     progress(written);
@@ -298,44 +359,23 @@ pub fn export_profiles(
                 .insert(r.competence.clone(), (r.values.clone(), r.assessed_at));
             cur.head = Some(r);
         }
-        if emit(
-            &mut cur,
-            &index,
-            columns.len(),
-            target.pseudonymiser,
-            all_sessions,
-            sink.as_mut(),
-        )? {
+        if emit(&mut cur, &index, width, target.pseudonymiser, all_sessions, sink)? {
             written += 1;
         }
-    }
-    sink.finish()?;
-    progress(written);
-    let kind = if all_sessions {
-        "profiles per session"
-    } else {
-        "latest profile per agent"
-    };
-    audit(store, "export", kind, filter, &target, written)?;
-    Ok(written)
+        progress(written);
+        Ok(written)
+    })
 }
 
-fn audit(
-    store: &mut Store,
-    command: &str,
-    kind: &str,
-    filter: &Filter,
-    t: &Target<'_>,
-    rows: u64,
-) -> Result<()> {
+/// The audit entry's detail: what is exported, how and where (never personal data).
+fn describe(kind: &str, filter: &Filter, t: &Target<'_>) -> String {
     let format = match t.format {
         Format::Csv => "csv",
         Format::Jsonl => "jsonl",
         Format::Parquet => "parquet",
     };
-    let detail = format!(
-        "by {}: {kind}, {format}, {rows} row(s), {}, ids {}, to {}",
-        t.who,
+    format!(
+        "{kind}, {format}, {}, ids {}, to {}",
         filter.describe(),
         if t.pseudonymiser.is_some() {
             "pseudonymised"
@@ -343,9 +383,7 @@ fn audit(
             "as stored"
         },
         t.out.display()
-    );
-    store.audit(command, &detail)?;
-    Ok(())
+    )
 }
 
 /// Exports the long response table `person,item,score,credit,agent,session,shown_at,answered_at`
@@ -376,9 +414,8 @@ pub fn export_responses(
          WHERE (?1 IS NULL OR o.code = ?1) AND (?2 IS NULL OR c.name = ?2)
            AND (?3 IS NULL OR r.answered_at >= ?3) AND (?4 IS NULL OR r.answered_at <= ?4)
          ORDER BY s.id, r.step";
-    let mut sink = open_sink(target.format, target.out, &columns)?;
-    let mut written = 0u64;
-    {
+    run_export(store, "responses", filter, &target, &columns, |store, sink| {
+        let mut written = 0u64;
         let mut st = store.connection().prepare(sql)?;
         let mut rows = st.query(filter.sql_params())?;
         let ps = target.pseudonymiser;
@@ -403,11 +440,9 @@ pub fn export_responses(
                 progress(written);
             }
         }
-    }
-    sink.finish()?;
-    progress(written);
-    audit(store, "export", "responses", filter, &target, written)?;
-    Ok(written)
+        progress(written);
+        Ok(written)
+    })
 }
 
 /// Exports aggregates per organisation or campaign: `group, agents`, then per competence
@@ -443,27 +478,33 @@ pub fn export_aggregate(
         GroupBy::Organisation => "o.code",
         GroupBy::Campaign => "c.name",
     };
+    // One person is one key: the agent, or for an erased agent the random number its sessions
+    // keep in common (sessions erased before it existed count one each).
     let sql = format!(
-        "SELECT {group}, coalesce(s.agent_id, -s.id), p.competence, p.level
+        "SELECT {group}, s.agent_id IS NULL, coalesce(s.agent_id, s.anonymous_person, -s.id), p.competence, p.level
          FROM session s
          JOIN profile_snapshot p ON p.session_id = s.id
          LEFT JOIN organisation o ON o.id = s.organisation_id
          LEFT JOIN campaign c ON c.id = s.campaign_id
          WHERE s.state = 'finished' AND {group} IS NOT NULL AND {FILTER_SQL}
-         ORDER BY 1, 2, s.finished_at, s.id"
+         ORDER BY 1, 2, 3, s.finished_at, s.id"
     );
     struct Acc {
         agents: u64,
         counts: Vec<[u64; 9]>,
     }
-    let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
-    {
+    let kind = match by {
+        GroupBy::Organisation => format!("aggregate by organisation (min group {min_group})"),
+        GroupBy::Campaign => format!("aggregate by campaign (min group {min_group})"),
+    };
+    run_export(store, &kind, filter, &target, &columns, |store, sink| {
+        let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
         let mut st = store.connection().prepare(&sql)?;
         let mut rows = st.query(filter.sql_params())?;
-        let mut cur: Option<(String, i64)> = None;
+        let mut cur: Option<(String, bool, i64)> = None;
         let mut latest: BTreeMap<String, u8> = BTreeMap::new();
-        let mut flush = |key: &Option<(String, i64)>, latest: &mut BTreeMap<String, u8>| {
-            if let Some((g, _)) = key {
+        let mut flush = |key: &Option<(String, bool, i64)>, latest: &mut BTreeMap<String, u8>| {
+            if let Some((g, ..)) = key {
                 let acc = groups.entry(g.clone()).or_insert_with(|| Acc {
                     agents: 0,
                     counts: vec![[0; 9]; competences.len()],
@@ -477,41 +518,34 @@ pub fn export_aggregate(
             }
         };
         while let Some(r) = rows.next()? {
-            let key: (String, i64) = (r.get(0)?, r.get(1)?);
+            let key: (String, bool, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
             if cur.as_ref() != Some(&key) {
                 flush(&cur, &mut latest);
                 cur = Some(key);
             }
-            latest.insert(r.get(2)?, r.get::<_, u8>(3)?);
+            latest.insert(r.get(3)?, r.get::<_, u8>(4)?);
         }
         flush(&cur, &mut latest);
-    }
-    let mut sink = open_sink(target.format, target.out, &columns)?;
-    let mut written = 0;
-    for (g, acc) in &groups {
-        if acc.agents < min_group {
-            continue;
+        let mut written = 0;
+        for (g, acc) in &groups {
+            if acc.agents < min_group {
+                continue;
+            }
+            let mut row = vec![Cell::Str(g.clone()), Cell::Int(acc.agents as i64)];
+            for hist in &acc.counts {
+                let n: u64 = hist.iter().sum();
+                row.push(Cell::Int(n as i64));
+                let sum: u64 = hist.iter().enumerate().map(|(l, c)| l as u64 * c).sum();
+                row.push(if n == 0 {
+                    Cell::Null
+                } else {
+                    Cell::Float(sum as f64 / n as f64)
+                });
+                row.extend(hist.iter().map(|&c| Cell::Int(c as i64)));
+            }
+            sink.write(&row)?;
+            written += 1;
         }
-        let mut row = vec![Cell::Str(g.clone()), Cell::Int(acc.agents as i64)];
-        for hist in &acc.counts {
-            let n: u64 = hist.iter().sum();
-            row.push(Cell::Int(n as i64));
-            let sum: u64 = hist.iter().enumerate().map(|(l, c)| l as u64 * c).sum();
-            row.push(if n == 0 {
-                Cell::Null
-            } else {
-                Cell::Float(sum as f64 / n as f64)
-            });
-            row.extend(hist.iter().map(|&c| Cell::Int(c as i64)));
-        }
-        sink.write(&row)?;
-        written += 1;
-    }
-    sink.finish()?;
-    let kind = match by {
-        GroupBy::Organisation => format!("aggregate by organisation (min group {min_group})"),
-        GroupBy::Campaign => format!("aggregate by campaign (min group {min_group})"),
-    };
-    audit(store, "export", &kind, filter, &target, written)?;
-    Ok(written)
+        Ok(written)
+    })
 }

@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
 use std::sync::Arc;
 
 use parquet::basic::{Compression, LogicalType, Repetition, TimeUnit, Type as Physical};
@@ -79,12 +80,13 @@ pub(crate) trait Sink {
     fn finish(self: Box<Self>) -> Result<()>;
 }
 
-pub(crate) fn open_sink(format: Format, path: &Path, columns: &[Column]) -> Result<Box<dyn Sink>> {
-    let io = |e| ExportError::Io {
-        path: path.into(),
-        source: e,
-    };
-    let file = File::create(path).map_err(io)?;
+/// The sink of `format` over `file` (the export's pending file; `path` names it in messages).
+pub(crate) fn open_sink(
+    format: Format,
+    file: File,
+    path: &Path,
+    columns: &[Column],
+) -> Result<Box<dyn Sink>> {
     Ok(match format {
         Format::Csv => Box::new(CsvSink::new(file, columns)?),
         Format::Jsonl => Box::new(JsonlSink {
@@ -94,6 +96,12 @@ pub(crate) fn open_sink(format: Format, path: &Path, columns: &[Column]) -> Resu
         }),
         Format::Parquet => Box::new(ParquetSink::new(file, columns)?),
     })
+}
+
+/// Whether a spreadsheet would take a text cell for a formula (or a command, via DDE): it starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return (OWASP, "CSV Injection").
+pub fn spreadsheet_would_run(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 fn rfc3339(us: i64) -> String {
@@ -127,7 +135,14 @@ impl Sink for CsvSink {
             use std::fmt::Write as _;
             match c {
                 Cell::Null => {}
-                Cell::Str(x) => s.push_str(x),
+                Cell::Str(x) => {
+                    // neutralised: a leading apostrophe makes the spreadsheet show the text as
+                    // text (numbers are written from number cells, never from text)
+                    if spreadsheet_would_run(x) {
+                        s.push('\'');
+                    }
+                    s.push_str(x);
+                }
                 Cell::Ts(us) => s.push_str(&rfc3339(*us)),
                 Cell::Int(i) => {
                     let _ = write!(s, "{i}");

@@ -2,7 +2,8 @@
 //! file reader checking the physical and logical types that pandas and DuckDB rely on.
 
 use jauge_export::{
-    Filter, Format, GroupBy, Pseudonymiser, Target, export_aggregate, export_profiles, export_responses,
+    Filter, Format, GroupBy, Protected, Pseudonymiser, Target, export_aggregate, export_profiles,
+    export_responses,
 };
 use jauge_store::{NewCampaign, NewSession, ProfileSnapshot, ResponseRecord, Store};
 use jiff::Timestamp;
@@ -121,12 +122,13 @@ fn fixture() -> Store {
     s
 }
 
+static NOTHING: std::sync::LazyLock<Protected> = std::sync::LazyLock::new(Protected::new);
+
 fn target<'a>(format: Format, out: &'a std::path::Path, p: Option<&'a Pseudonymiser>) -> Target<'a> {
     Target {
-        format,
-        out,
         pseudonymiser: p,
-        who: "test",
+        force: true,
+        ..Target::new(format, out, &NOTHING)
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite reported an error that none of the variants below describes better.
-    #[error("database error: {0}")]
+    #[error("the database refused the operation: {0}")]
     Sqlite(rusqlite::Error),
     /// The file exists but is not a Jauge database, or its content is damaged. Only said when
     /// SQLite read the file and found it so: never for a file it could not open or write.
