@@ -37,7 +37,19 @@ async fn a_token_over_its_rate_is_told_to_wait() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_over_its_time_gets_a_timeout_problem() {
-    let app = App::with("timeout", |c| c.limits.request_timeout = Duration::ZERO);
-    let r = app.get("/api/v1/sessions", Some(&app.a)).await;
-    assert_eq!((r.status.as_u16(), r.problem()), (503, "timeout"));
+    let app = App::with("timeout", |c| {
+        c.limits.request_timeout = Duration::from_millis(300)
+    });
+    // another connection holds the write lock: creating a session waits for it past the timeout
+    let held = jauge::store::Store::open_existing(&app.db).unwrap();
+    held.connection().execute_batch("BEGIN IMMEDIATE").unwrap();
+    let r = app
+        .post(
+            "/api/v1/sessions",
+            Some(&app.a),
+            serde_json::json!({"agent": "lent@a.fr", "competences": ["1.1"]}),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.problem()), (503, "timeout"), "{}", r.json);
+    held.connection().execute_batch("ROLLBACK").unwrap();
 }

@@ -94,6 +94,42 @@ async fn a_whole_session_then_its_profile() {
     let info = app.get(&base, Some(&app.a)).await;
     assert_eq!(info.json["state"], "finished");
     assert_eq!(info.json["answered"], n);
+    // the organisation's exports hold the session
+    let e = app.get("/api/v1/exports/responses", Some(&app.a)).await;
+    assert_eq!(e.status, StatusCode::OK);
+    assert!(
+        e.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = String::from_utf8(e.raw).unwrap();
+    assert_eq!(csv.lines().count(), n + 1, "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.starts_with(&id)));
+    let e = app
+        .get("/api/v1/exports/profiles?format=jsonl", Some(&app.a))
+        .await;
+    let rows: Vec<Value> = String::from_utf8(e.raw)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["agent"], "camille@a.fr");
+    let e = app
+        .get("/api/v1/exports/profiles?format=parquet", Some(&app.a))
+        .await;
+    assert!(e.raw.starts_with(b"PAR1"), "a Parquet file");
+    let bad = app.get("/api/v1/exports/profiles?format=xls", Some(&app.a)).await;
+    assert_eq!((bad.status.as_u16(), bad.problem()), (422, "invalid-parameter"));
+    let bad = app.get("/api/v1/exports/everything", Some(&app.a)).await;
+    assert_eq!(bad.status.as_u16(), 404);
+    let leftovers: Vec<_> = std::fs::read_dir(&app.dir.0)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("export"))
+        .collect();
+    assert!(leftovers.is_empty(), "no export file left beside the database");
     // a new session for the same agent
     app.start(&app.a, "camille@a.fr").await;
 }

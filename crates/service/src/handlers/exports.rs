@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use jauge::store::{Scope, Store};
-use jauge_export::{Filter, Format, Target};
+use jauge_export::{Filter, Format, Protected, Target};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -64,15 +64,6 @@ fn time(field: &str, v: Option<&str>) -> Result<Option<jiff::Timestamp>, Problem
     .transpose()
 }
 
-/// Creates `path` readable by its owner only (the export then writes into it).
-fn private_file(path: &std::path::Path) -> std::io::Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    o.open(path).map(|_| ())
-}
-
 /// Export the organisation's profiles (`profiles`: columns of `jauge export`) or responses
 /// (`responses`: columns of `jauge export --responses`).
 #[utoipa::path(
@@ -124,27 +115,37 @@ pub async fn export(
     let all_sessions = q.all_sessions;
     let db = state.db.clone();
     let jauge = state.jauge;
-    let who = format!("api (token {})", caller.token());
+    let who = caller.token().to_owned();
     state.durable(state.durable.current()).await?;
-    // the export is written to a private file beside the database, opened, then unlinked: it
-    // is streamed from the open file and leaves nothing behind
+    // the export is written (privately, put in place only when complete) beside the database,
+    // opened, then unlinked: it is streamed from the open file and leaves nothing behind
     let file = state
         .blocking(move || {
             let dir = db.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
             let path = dir.join(format!(
-                ".jauge-export-{}-{}.{ext}",
+                ".jauge-api-export-{}-{}.{ext}",
                 std::process::id(),
                 jiff::Timestamp::now().as_nanosecond()
             ));
             let result = (|| {
-                private_file(&path).map_err(|e| Problem::internal(&e))?;
                 let mut store = Store::open_existing(&db).map_err(from_store)?;
-                let target = Target {
-                    format,
-                    out: &path,
-                    pseudonymiser: None,
-                    who: &who,
-                };
+                // who asked, beside the export's own audit entry (which names the OS account)
+                store
+                    .audit(
+                        "api export",
+                        &format!(
+                            "{} by token {who}{}",
+                            if responses { "responses" } else { "profiles" },
+                            filter
+                                .organisation
+                                .as_ref()
+                                .map(|o| format!(", organisation {o}"))
+                                .unwrap_or_default()
+                        ),
+                    )
+                    .map_err(from_store)?;
+                let protected = Protected::new().database(&db);
+                let target = Target::new(format, &path, &protected);
                 let codes: Vec<String> = jauge
                     .bank()
                     .framework
