@@ -43,7 +43,8 @@ fn text(b: &[u8]) -> String {
 
 const EXAMPLES: &str = "tests/bank-examples";
 
-/// Everything recorded about the agent's sessions, times relative to each session's start.
+/// Everything recorded about the agent's sessions but the times (a simulated session is stamped
+/// with real times, checked here to run forward and never lie in the future).
 #[derive(Debug, PartialEq)]
 struct Recorded {
     sessions: Vec<(String, Vec<String>, Vec<String>)>,
@@ -59,13 +60,26 @@ fn recorded(db: &str, agent: &str) -> Recorded {
         .sessions
         .iter()
         .map(|(s, rs, ps)| {
-            let t0 = s.started_at;
-            let rel = |t: jiff::Timestamp| (t - t0).as_millis();
+            let now = jiff::Timestamp::now();
+            let mut last = s.started_at;
+            for r in rs.iter() {
+                assert!(
+                    r.shown_at >= last && r.answered_at >= r.shown_at,
+                    "times run forward"
+                );
+                last = r.answered_at;
+            }
+            for t in std::iter::once(s.started_at)
+                .chain(s.finished_at)
+                .chain(ps.iter().map(|p| p.assessed_at))
+            {
+                assert!(t <= now, "{t} is in the future");
+            }
             let responses = rs
                 .iter()
                 .map(|r| {
                     format!(
-                        "{} {} {} {:?} {} {} {} {} {} {} {:?} {:?}",
+                        "{} {} {} {:?} {} {} {} {} {:?} {:?}",
                         r.step,
                         r.item,
                         r.raw_answer,
@@ -74,8 +88,6 @@ fn recorded(db: &str, agent: &str) -> Recorded {
                         r.credit,
                         r.status,
                         r.pretest,
-                        rel(r.shown_at),
-                        rel(r.answered_at),
                         r.theta,
                         r.se
                     )
@@ -85,7 +97,7 @@ fn recorded(db: &str, agent: &str) -> Recorded {
                 .iter()
                 .map(|p| {
                     format!(
-                        "{} {} {} {} {} {} {} {:?} {}",
+                        "{} {} {} {} {} {} {} {:?} {} {:?} {:?}",
                         p.competence,
                         p.theta,
                         p.se,
@@ -94,12 +106,21 @@ fn recorded(db: &str, agent: &str) -> Recorded {
                         p.pix_high,
                         p.level,
                         p.capped_at,
-                        rel(p.assessed_at)
+                        p.scoring_version,
+                        p.theta_separate,
+                        p.se_separate
                     )
                 })
                 .collect();
             (
-                format!("{} seed {}", s.state.as_str(), s.seed),
+                format!(
+                    "{} seed {} simulated {} plan {} excluded {:?}",
+                    s.state.as_str(),
+                    s.seed,
+                    s.simulated,
+                    s.plan,
+                    s.excluded_items
+                ),
                 responses,
                 profile,
             )
@@ -400,9 +421,14 @@ fn profiles_list_every_competence_with_the_contract_keys() {
             "bank_version",
             "competences",
             "scoring_version",
+            "simulated",
+            "structure",
             "total_pix"
         ]
     );
+    assert_eq!(p["simulated"], true, "labelled: these are simulated sessions");
+    assert_eq!(p["scoring_version"], jauge::SCORING_VERSION);
+    assert_eq!(p["structure"], "independent");
     assert_eq!(p["agent"], "ana");
     let comps = p["competences"].as_array().unwrap();
     assert_eq!(comps.len(), 16);
@@ -415,11 +441,18 @@ fn profiles_list_every_competence_with_the_contract_keys() {
             "capped_at",
             "code",
             "level",
+            "not_assessed",
             "pix",
             "pix_high",
             "pix_low",
+            "scoring_version",
             "se",
-            "theta"
+            "se_separate",
+            "session",
+            "simulated",
+            "structure",
+            "theta",
+            "theta_separate"
         ]
     );
     let by = |c: &str| comps.iter().find(|x| x["code"] == c).unwrap().clone();
@@ -435,6 +468,7 @@ fn profiles_list_every_competence_with_the_contract_keys() {
     assert_eq!(h["agent"], "ana");
     for s in sessions {
         assert!(s["session"].is_string() && s["finished_at"].is_string());
+        assert_eq!(s["simulated"], true);
         assert_eq!(s["competences"].as_array().unwrap().len(), 16);
     }
     // "latest" is the latest finished result per competence: 2.1 from the second session
@@ -670,7 +704,7 @@ fn negative_simulated_abilities_parse() {
         &dir.db(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).contains("Votre profil"));
+    assert!(text(&o.stdout).contains("Profil simulé"));
     // English: the interface and the questions
     let o = jauge(&[
         "assess",
@@ -688,7 +722,7 @@ fn negative_simulated_abilities_parse() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
-        out.contains("Your profile") && out.contains("competence 5.2") && !out.contains("Votre"),
+        out.contains("Simulated profile") && out.contains("competence 5.2") && !out.contains("Votre"),
         "{out}"
     );
     let store = Store::open_existing(Path::new(&dir.db())).unwrap();
@@ -747,5 +781,169 @@ fn a_session_on_a_changed_bank_is_not_resumed_but_new_starts_afresh() {
         rec.sessions[0].1.len(),
         1,
         "the abandoned session keeps its answer"
+    );
+}
+
+// ---------------------------------------------------------------- simulated sessions
+
+#[test]
+fn a_simulation_never_answers_a_real_session_and_stays_out_of_the_real_record() {
+    let dir = TempDir::new("simreal");
+    let db = dir.db();
+    let plain = |extra: &[&str], stop| {
+        let mut args = vec![
+            "assess",
+            "--agent",
+            "camille",
+            "--competences",
+            "5.2",
+            "--db",
+            &db,
+            "--plain",
+        ];
+        args.extend_from_slice(extra);
+        drive_plain(&args, stop)
+    };
+    let responses = |db: &str| {
+        let s = Store::open_existing(Path::new(db)).unwrap();
+        s.agent_record("camille")
+            .unwrap()
+            .sessions
+            .iter()
+            .map(|(s, rs, _)| (s.state.as_str().to_owned(), s.simulated, rs.len()))
+            .collect::<Vec<_>>()
+    };
+    // a real session stopped after two answers
+    let (code, _, _) = plain(&[], Some(2));
+    assert_eq!(code, 1);
+    assert_eq!(responses(&db), [("active".to_owned(), false, 2)]);
+    // a simulation can neither finish it nor abandon it
+    for flag in ["--resume", "--new"] {
+        let o = jauge(&[
+            "assess",
+            "--agent",
+            "camille",
+            "--simulate-theta",
+            "3",
+            "--seed",
+            "1",
+            flag,
+            "--db",
+            &db,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert!(text(&o.stderr).contains("real session"), "{}", text(&o.stderr));
+        assert_eq!(responses(&db), [("active".to_owned(), false, 2)], "{flag}");
+    }
+    // the agent finishes it; a simulated session follows, then a real one
+    assert_eq!(plain(&["--resume"], None).0, 0);
+    let o = simulate(&db, "camille", "7", &["--competences", "5.2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(plain(&[], None).0, 0);
+    let r = responses(&db);
+    assert_eq!(
+        r.iter().map(|(s, sim, _)| (s.as_str(), *sim)).collect::<Vec<_>>(),
+        [("finished", false), ("finished", true), ("finished", false)]
+    );
+    // the real session finished last is the agent's latest result (a simulated session is
+    // never stamped in the future); history labels the simulated one
+    let p = json(&jauge(&["profile", "show", "camille", "--db", &db, "--json"]));
+    let c52 = p["competences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "5.2")
+        .unwrap()
+        .clone();
+    assert_eq!(c52["simulated"], false, "{c52}");
+    assert_eq!(p["simulated"], false);
+    let h = json(&jauge(&["profile", "history", "camille", "--db", &db, "--json"]));
+    let flags: Vec<bool> = h["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["simulated"].as_bool().unwrap())
+        .collect();
+    assert_eq!(flags, [false, true, false]);
+    let human = text(&jauge(&["profile", "history", "camille", "--db", &db]).stdout);
+    assert_eq!(
+        human.matches("[simulated]").count(),
+        1 + 1,
+        "the session line and its row: {human}"
+    );
+    // exports leave it out unless asked
+    let out = dir.0.join("s.csv");
+    let out = out.to_str().unwrap();
+    let rows = |extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            out,
+            "--all-sessions",
+            "--force",
+            "--db",
+            &db,
+        ];
+        args.extend_from_slice(extra);
+        let o = jauge(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        std::fs::read_to_string(out).unwrap().lines().count() - 1
+    };
+    assert_eq!(rows(&[]), 2);
+    assert_eq!(rows(&["--include-simulated"]), 3);
+}
+
+#[test]
+fn version_1_scores_stay_labelled_until_profile_rescore_recomputes_them() {
+    let dir = TempDir::new("rescore");
+    let db = dir.db();
+    let o = simulate(&db, "vera", "5", &["--competences", "1.1,2.1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let before = json(&jauge(&["profile", "show", "vera", "--db", &db, "--json"]));
+    assert_eq!(before["scoring_version"], "2");
+    // as a version-1 Jauge recorded them (other pix)
+    {
+        let store = Store::open(Path::new(&db)).unwrap();
+        store
+            .connection()
+            .execute_batch(
+                "UPDATE session SET scoring_version = '1';
+                 UPDATE profile_snapshot SET scoring_version = '1', pix = 0, level = 0;",
+            )
+            .unwrap();
+    }
+    let v1 = json(&jauge(&["profile", "show", "vera", "--db", &db, "--json"]));
+    assert_eq!(v1["scoring_version"], "1");
+    assert_eq!(v1["total_pix"], 0, "read as stored, not rescored");
+    let human = text(&jauge(&["profile", "show", "vera", "--db", &db]).stdout);
+    assert!(human.contains("[scoring v1]"), "{human}");
+    let o = jauge(&["profile", "rescore", "--db", &db, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let r = json(&o);
+    assert_eq!(r["rescored"].as_array().unwrap().len(), 1);
+    assert_eq!(r["rescored"][0]["from"], serde_json::json!(["1"]));
+    let after = json(&jauge(&["profile", "show", "vera", "--db", &db, "--json"]));
+    assert_eq!(after["scoring_version"], "2");
+    assert_eq!(
+        after["total_pix"], before["total_pix"],
+        "the live session's own scores again"
+    );
+    // the version-1 scores are kept, superseded, in the agent's record
+    let rec = json(&jauge(&["agent", "show", "vera", "--db", &db, "--json"]));
+    let profile = rec["sessions"][0]["profile"].as_array().unwrap();
+    assert_eq!(profile.len(), 4);
+    assert_eq!(
+        profile.iter().filter(|p| p["superseded_at"].is_string()).count(),
+        2
+    );
+    let store = Store::open_existing(Path::new(&db)).unwrap();
+    assert!(
+        store
+            .audit_log()
+            .unwrap()
+            .iter()
+            .any(|e| e.command == "profile rescore")
     );
 }

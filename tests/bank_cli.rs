@@ -314,3 +314,76 @@ fn fix_typography_corrects_the_french_texts_once() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn check_prints_the_verdict_on_one_answer() {
+    let bank = path("tests/bank-examples");
+    let check = |item: &str, answer: &str, extra: &[&str]| {
+        let mut args = vec!["bank", "check", item, "--answer", answer, "--bank", &bank];
+        args.extend_from_slice(extra);
+        jauge(&args)
+    };
+    // A typed answer with an article and a final full stop, in English.
+    let out = check(
+        "operateurs-syntaxe-1",
+        r#"{"kind": "texts", "value": ["the minus.", "quotation marks"]}"#,
+        &["--lang", "en", "--json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["item"], "operateurs-syntaxe-1");
+    assert_eq!((v["score"].as_u64(), v["credit"].as_f64()), (Some(1), Some(1.0)));
+    assert_eq!(v["status"], "answered");
+    // A wrong option: judged, score 0, exit 0.
+    let out = check(
+        "operateurs-guillemets-1",
+        r#"{"kind": "options", "value": ["a"]}"#,
+        &["--json"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["score"], 0);
+    // Partial credit, in plain text.
+    let out = check(
+        "operateurs-booleens-1",
+        r#"{"kind": "texts", "value": ["ou", "et", "xor"]}"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("score 0, credit 0.666"), "{text}");
+    assert!(text.contains("answer 3: no blank"), "{text}");
+    // I don't know: any item, score 0.
+    let out = check("operateurs-resultats-1", r#"{"kind": "dontknow"}"#, &["--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(
+        (v["status"].as_str(), v["score"].as_u64()),
+        (Some("dontknow"), Some(0))
+    );
+    // Exit 2: an unknown item, a malformed answer, an answer the prompt would refuse.
+    for (item, answer) in [
+        ("operateurs-resultat-1", r#"{"kind": "number", "value": "120"}"#),
+        ("operateurs-resultats-1", "{not json"),
+        ("operateurs-resultats-1", r#"{"kind": "guess"}"#),
+        (
+            "operateurs-resultats-1",
+            r#"{"kind": "number", "value": "douze"}"#,
+        ),
+        ("operateurs-resultats-1", r#"{"kind": "options", "value": ["a"]}"#),
+        (
+            "operateurs-guillemets-1",
+            r#"{"kind": "options", "value": ["z"]}"#,
+        ),
+    ] {
+        let out = check(item, answer, &["--json"]);
+        assert_eq!(out.status.code(), Some(2), "{item} {answer}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = check("operateurs-resultat-1", r#"{"kind": "dontknow"}"#, &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `operateurs-resultats-1`"));
+}

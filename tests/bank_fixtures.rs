@@ -1,7 +1,7 @@
 //! The malformed banks of `tests/bank-fixtures/`: each must produce exactly the diagnostics
 //! listed here (severity, check, file, line, message). The cell warnings (`thin-cell`,
-//! `single-skill-level`), which every tiny fixture draws, are only compared in their own
-//! fixtures.
+//! `single-skill-level`) and the `missing-examples` warning, which every tiny fixture draws, are
+//! only compared in their own fixtures.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -96,6 +96,14 @@ const EXPECTED: &[Expected] = &[
         "calibration/2026-12-01.csv",
         2,
         "invalid IRT parameters: discrimination a must be > 0 (got 0)",
+    ),
+    (
+        "calibration-out-of-bounds",
+        E,
+        "irt-out-of-bounds",
+        "calibration/2026-12-01.csv",
+        2,
+        "IRT parameters out of bounds: slope a = 1e308 is outside [0.01, 20]",
     ),
     (
         "calibration-unknown-item",
@@ -721,6 +729,110 @@ const EXPECTED: &[Expected] = &[
         22,
         "a narrow no-break space (U+202F) goes before \"!\", not nothing in the French text of option `a`: Le signe plus!",
     ),
+    (
+        "missing-examples",
+        W,
+        "missing-examples",
+        "1.1/operateurs.toml",
+        22,
+        "a typed item needs example answers (at least 5 distinct right phrasings and 3 wrong answers per language); it has 2 to reject in fr, 2 to reject in en",
+    ),
+    (
+        "missing-examples",
+        W,
+        "missing-examples",
+        "1.1/operateurs.toml",
+        29,
+        "a typed item needs example answers (at least 5 distinct right phrasings and 3 wrong answers per language); it has 0 to accept in fr, 0 to reject in fr, 0 to accept in en, 0 to reject in en",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        22,
+        "the example \"la CNIL\" (en) must be accepted, but the checker scores it 0 (not an expected answer)",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        22,
+        "the example \"La Cnil.\" (en) must be accepted, but the checker scores it 0 (not an expected answer)",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        23,
+        "the example \"Commission nationale de l'informatique et des libertés\" (fr) must be accepted, but the checker scores it 0 (not an expected answer)",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        44,
+        "the example \"douze\" (fr) must be accepted, but the checker refuses it (\"douze\" is not a number: type digits, with a comma or a dot as the decimal mark and spaces between thousands if you like (1 500 or 2,5))",
+    ),
+    (
+        "example-rejected",
+        E,
+        "example-rejected",
+        "1.1/operateurs.toml",
+        44,
+        "the example \"douze\" (en) must be accepted, but the checker refuses it (\"douze\" is not a number: type digits, with a comma or a dot as the decimal mark and spaces between thousands if you like (1 500 or 2,5))",
+    ),
+    (
+        "example-accepted",
+        E,
+        "example-accepted",
+        "1.1/operateurs.toml",
+        26,
+        "the example \"intégrale\" (fr) must be rejected, but the checker accepts it (accepted with 2 typo(s) (\"intégrité\"))",
+    ),
+    (
+        "example-accepted",
+        E,
+        "example-accepted",
+        "1.1/operateurs.toml",
+        27,
+        "the example \"integrate\" (en) must be rejected, but the checker accepts it (accepted with 2 typo(s) (\"integrity\"))",
+    ),
+    (
+        "example-format",
+        E,
+        "example-format",
+        "1.1/operateurs.toml",
+        29,
+        "an example of `accept_fr` gives 1 answer(s); this item has 2 blank(s)",
+    ),
+    (
+        "example-format",
+        E,
+        "example-format",
+        "1.1/operateurs.toml",
+        29,
+        "an example of `accept_fr` is neither a text nor a list of texts",
+    ),
+    (
+        "example-format",
+        E,
+        "wrong-type",
+        "1.1/operateurs.toml",
+        30,
+        "`reject` must be a list of example answers",
+    ),
+    (
+        "example-format",
+        E,
+        "key-not-for-type",
+        "1.1/operateurs.toml",
+        47,
+        "`examples` has no meaning for a single item",
+    ),
 ];
 
 fn fixtures() -> PathBuf {
@@ -746,10 +858,15 @@ fn every_fixture_gives_exactly_its_diagnostics() {
             .to_string();
         let loaded = load_dir(&path).expect("a readable fixture");
         let cells = ["thin-cell", "single-skill-level"];
+        let kept = |code: &str| match code {
+            c if cells.contains(&c) => cells.contains(&name.as_str()),
+            "missing-examples" => name == "missing-examples",
+            _ => true,
+        };
         let got: Vec<Seen<'_>> = loaded
             .diagnostics
             .iter()
-            .filter(|d| !cells.contains(&d.code) || cells.contains(&name.as_str()))
+            .filter(|d| kept(d.code))
             .map(|d| (d.severity, d.code, d.file.as_str(), d.line, d.message.as_str()))
             .collect();
         let want = expected.get(name.as_str()).cloned().unwrap_or_default();

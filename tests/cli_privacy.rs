@@ -43,6 +43,8 @@ fn populate(db: &Path) {
             level: (pix / 8) as u8,
             capped_at: None,
             assessed_at: at,
+            scoring_version: "1".into(),
+            ..Default::default()
         };
         st.finish_session(sess.id, at, &[snap("1.1"), snap("5.2")])
             .unwrap();
@@ -62,10 +64,12 @@ fn export_formats_filters_and_pseudonyms() {
     assert!(header.starts_with(
         "agent,organisation,campaign,assessed_at,total_pix,bank_version,scoring_version,c1_1_level,"
     ));
-    assert!(header.ends_with(",c5_2_level,c5_2_pix,c5_2_pix_low,c5_2_pix_high,c5_2_theta,c5_2_se"));
+    assert!(header.ends_with(
+        ",c5_2_level,c5_2_pix,c5_2_pix_low,c5_2_pix_high,c5_2_theta,c5_2_se,c5_2_theta_separate,c5_2_se_separate"
+    ));
     assert_eq!(
         header.split(',').count(),
-        7 + 16 * 6,
+        7 + 16 * 8,
         "every competence of the bank"
     );
     assert_eq!(text.lines().count(), 3);

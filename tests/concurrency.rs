@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::TempDir;
-use common::procs::{all_at_once, assert_clean, cmd, integrity_ok, jauge, jauge_with_input, text};
+use common::procs::{all_at_once, assert_clean, cmd, integrity_ok, jauge, text};
 
 fn agents(db: &Path) -> usize {
     let c = rusqlite::Connection::open(db).unwrap();
@@ -129,21 +129,17 @@ fn two_processes_resuming_one_session_the_loser_is_told_in_plain_words() {
     for round in 0..6 {
         let db = dir.0.join(format!("j{round}.db"));
         let db = db.to_str().unwrap();
-        // an unfinished session: the input ends at the first question
-        let o = jauge_with_input(
-            &[
-                "assess",
-                "--agent",
-                "dominique",
-                "--plain",
-                "--competences",
-                "1.1,2.1,3.4",
-                "--db",
-                db,
-            ],
-            b"",
-        );
-        assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+        // an unfinished simulated session (only a simulated session takes simulated answers),
+        // stopped at its first question
+        {
+            let bank = Path::new(env!("CARGO_MANIFEST_DIR")).join("item-bank");
+            let j = jauge::Jauge::open(&bank, Path::new(db)).unwrap();
+            let mut o = jauge::StartOptions::new("dominique");
+            o.plan = jauge::PlanChoice::Competences(vec!["1.1".into(), "2.1".into(), "3.4".into()]);
+            o.simulated = true;
+            let mut a = j.start(&o, &jauge::SystemClock).unwrap();
+            a.next_question(&jauge::SystemClock).unwrap().unwrap();
+        }
         let resume = || {
             cmd(&[
                 "assess",

@@ -44,6 +44,8 @@ fn good_key(path: &Path) {
     std::fs::write(path, format!("{hex}\n")).unwrap();
 }
 
+/// `jauge export` in CSV; the databases here are filled by simulated agents, which exports leave
+/// out unless asked: `--include-simulated`.
 fn export(db: &str, out: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "export",
@@ -53,6 +55,7 @@ fn export(db: &str, out: &Path, extra: &[&str]) -> std::process::Output {
         out.to_str().unwrap(),
         "--db",
         db,
+        "--include-simulated",
     ];
     args.extend_from_slice(extra);
     jauge(&args)
@@ -320,8 +323,9 @@ fn big(db: &str, n: usize) {
          INSERT INTO session (id, uid, agent_id, organisation_id, plan, state, seed, engine_version, bank_version,
                               scoring_version, lang, started_at, finished_at)
              SELECT n, printf('%032x', n), n, 1, '{{}}', 'finished', 1, 'e', 'b', '2', 'fr', 1700000000000000, 1700000000000000 FROM k;
-         INSERT INTO profile_snapshot (session_id, competence, theta, se, pix, pix_low, pix_high, level, assessed_at)
-             SELECT n, code, 0.1, 0.3, 20, 15, 25, 2, 1700000000000000 FROM k, comp;
+         INSERT INTO profile_snapshot (session_id, competence, scoring_version, theta, se, pix, pix_low, pix_high,
+                                       level, assessed_at)
+             SELECT n, code, '2', 0.1, 0.3, 20, 15, 25, 2, 1700000000000000 FROM k, comp;
          COMMIT;"
     ))
     .unwrap();
@@ -477,6 +481,7 @@ fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised() {
         jl.to_str().unwrap(),
         "--db",
         &db,
+        "--include-simulated",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(

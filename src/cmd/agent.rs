@@ -61,6 +61,9 @@ pub(crate) fn snapshot_json(p: &ProfileSnapshot) -> Value {
     json!({
         "code": p.competence, "level": p.level, "pix": p.pix, "pix_low": p.pix_low, "pix_high": p.pix_high,
         "theta": num(p.theta), "se": num(p.se), "assessed_at": ts(p.assessed_at), "capped_at": p.capped_at,
+        "theta_separate": p.theta_separate.map(num), "se_separate": p.se_separate.map(num),
+        "scoring_version": p.scoring_version, "structure": p.structure, "bank_version": p.bank_version,
+        "superseded_at": p.superseded_at.map(ts),
     })
 }
 
@@ -82,6 +85,7 @@ fn session_json(s: &SessionRecord) -> Value {
         "scoring_version": s.scoring_version, "lang": s.lang, "started_at": ts(s.started_at),
         "finished_at": s.finished_at.map(ts),
         "pending_item": s.pending.as_ref().map(|p| p.item.clone()),
+        "simulated": s.simulated, "excluded_items": s.excluded_items,
     })
 }
 

@@ -92,23 +92,18 @@ pub fn open(bank: &Path, db: Option<&Path>, existing: bool) -> anyhow::Result<Ja
     Ok(j?)
 }
 
-/// The simulated clock: question k is shown `STEP_MS` × k after the session's start and answered
-/// `THINK_MS` later, so that a simulated session records the same times however often it is
-/// interrupted and resumed.
-struct SimClock {
-    base: u64,
-    clock: ManualClock,
+/// The time a simulated agent answers a question shown at `shown`: now, but never more than
+/// `THINK_MS` after it was shown (a session resumed long after it was interrupted does not turn
+/// its question late), and never in the future: a simulated session is stamped with real times,
+/// so it never hides a real session finished after it.
+fn simulated_answer_time(shown: jiff::Timestamp) -> ManualClock {
+    let shown = shown.as_millisecond().max(0) as u64;
+    ManualClock(std::cell::Cell::new(
+        SystemClock.now_ms().clamp(shown, shown + THINK_MS),
+    ))
 }
 
-const STEP_MS: u64 = 5_000;
-const THINK_MS: u64 = 3_000;
-
-impl SimClock {
-    fn at(&self, step: usize, offset: u64) -> &ManualClock {
-        self.clock.0.set(self.base + step as u64 * STEP_MS + offset);
-        &self.clock
-    }
-}
+const THINK_MS: u64 = 1_000;
 
 enum Input {
     Simulated(f64),
@@ -146,6 +141,20 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
     let clock = SystemClock;
 
     let mut session = match jauge.unfinished(&args.agent)? {
+        Some(s) if s.simulated != matches!(input, Input::Simulated(_)) => {
+            if s.simulated {
+                bail!(
+                    "agent `{}` has an unfinished simulated session ({}): continue it with --simulate-theta, or pass --new to abandon it and start afresh",
+                    args.agent,
+                    s.uid
+                );
+            }
+            bail!(
+                "agent `{}` has an unfinished real session ({}): --simulate-theta can neither answer nor abandon it; finish it (--resume) or abandon it (--new) without --simulate-theta",
+                args.agent,
+                s.uid
+            );
+        }
         Some(s) => {
             let resume = if args.resume {
                 true
@@ -224,10 +233,6 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
         None => start(&jauge, &args, lang, &clock)?,
     };
 
-    let sim = SimClock {
-        base: session.started_at().as_millisecond().max(0) as u64,
-        clock: ManualClock::default(),
-    };
     let mut out = io::stdout().lock();
     if session.answered() == 0 {
         writeln!(
@@ -241,12 +246,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
         )?;
     }
     loop {
-        let step = session.answered();
-        let now: &dyn Clock = match input {
-            Input::Simulated(_) => sim.at(step, 0),
-            _ => &clock,
-        };
-        let Some(q) = session.next_question(now)? else {
+        let Some(q) = session.next_question(&clock)? else {
             break;
         };
         show(&mut out, &q, lang, style, !matches!(input, Input::Interactive))?;
@@ -269,8 +269,9 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
                 );
                 return Ok(1);
             };
+            let answered = simulated_answer_time(q.shown_at);
             let now: &dyn Clock = match input {
-                Input::Simulated(_) => sim.at(step, THINK_MS),
+                Input::Simulated(_) => &answered,
                 _ => &clock,
             };
             match session.submit(&answer, now) {
@@ -298,11 +299,7 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let end: &dyn Clock = match input {
-        Input::Simulated(_) => sim.at(session.answered(), 0),
-        _ => &clock,
-    };
-    let report = session.finish(end)?;
+    let report = session.finish(&clock)?;
     print_report(&mut out, &jauge, &report, lang, style)?;
     Ok(0)
 }
@@ -585,7 +582,19 @@ fn print_report(
             .unwrap_or_default()
     };
     writeln!(out)?;
-    writeln!(out, "{}", tr(lang, "Votre profil", "Your profile"))?;
+    if report.simulated {
+        writeln!(
+            out,
+            "{}",
+            tr(
+                lang,
+                "Profil simulé (réponses d'un agent simulé, exclu des exports)",
+                "Simulated profile (a simulated agent's answers, left out of exports)"
+            )
+        )?;
+    } else {
+        writeln!(out, "{}", tr(lang, "Votre profil", "Your profile"))?;
+    }
     writeln!(
         out,
         "{:<6} {:<44} {:>6} {:>4} {:>10}",
@@ -614,7 +623,33 @@ fn print_report(
             format!("{}–{}", c.pix_low, c.pix_high)
         )?;
     }
+    for n in &report.not_assessed {
+        let mut t: String = title(&n.competence);
+        if t.chars().count() > 44 {
+            t = t.chars().take(43).collect::<String>() + "…";
+        }
+        writeln!(
+            out,
+            "{:<6} {:<44} {:>6} {:>4} {:>10}",
+            n.competence,
+            t,
+            "-",
+            "-",
+            tr(lang, "non évaluée", "not assessed")
+        )?;
+    }
     writeln!(out, "{} {}", tr(lang, "Total :", "Total:"), report.total_pix)?;
+    if !report.not_assessed.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            tr(
+                lang,
+                "Non évaluée : trop peu de réponses pour donner un niveau sûr (aucun niveau n'est enregistré).",
+                "Not assessed: too few answers to give a sound level (no level is recorded)."
+            )
+        )?;
+    }
     if report.competences.iter().any(|c| c.capped_at.is_some()) {
         writeln!(
             out,
@@ -692,8 +727,10 @@ pub fn adjust(a: AdjustArgs) -> anyhow::Result<u8> {
     }
     for t in &a.adjustment {
         jauge::store::validate_code("adjustment", t)?;
-        if !tags.contains(t) {
-            tags.push(t.clone());
+        // one spelling, that of the bank's `no-…` tags: `Screen_Reader` is `screen-reader`
+        let t = jauge::pool::canonical_adjustment(t);
+        if !tags.contains(&t) {
+            tags.push(t);
         }
     }
     let factor = a.time_factor.unwrap_or(if tags.is_empty() { 1.0 } else { 1.5 });

@@ -63,6 +63,9 @@ pub struct CalibrateArgs {
     /// With `--db`: items with fewer responses keep their parameters.
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub min_responses: usize,
+    /// With `--db`: use the responses of simulated sessions too (left out by default).
+    #[arg(long)]
+    pub include_simulated: bool,
     /// The model.
     #[arg(long, value_enum)]
     pub model: ModelArg,
@@ -260,7 +263,14 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
                 "with --db, the anchors are the bank's calibrated items and the output is a new calibration file in the bank: drop --anchors and --out"
             );
         }
-        return crate::cmd::calibrate_db::run(db, bank, &options, args.min_responses, args.json);
+        return crate::cmd::calibrate_db::run(
+            db,
+            bank,
+            &options,
+            args.min_responses,
+            args.include_simulated,
+            args.json,
+        );
     }
     let Some(responses_path) = args.responses.clone() else {
         bail!("--responses FILE (or --db FILE --bank DIR) is required");

@@ -46,6 +46,7 @@ pub fn run(
     bank_dir: &Path,
     base: &CalibrationOptions,
     min_responses: usize,
+    include_simulated: bool,
     json_out: bool,
 ) -> anyhow::Result<u8> {
     let loaded = jauge_bank::load_dir(bank_dir)
@@ -66,9 +67,11 @@ pub fn run(
     {
         let mut st = store.connection().prepare(
             "SELECT s.uid, r.item, r.score FROM response r JOIN session s ON s.id = r.session_id
-             WHERE r.status <> 'timedout' ORDER BY s.id, r.step",
+             WHERE r.status <> 'timedout' AND (?1 OR s.simulated = 0) ORDER BY s.id, r.step",
         )?;
-        let mut rows = st.query([])?;
+        // simulated agents answer from the items' own model: they would calibrate the
+        // provisional parameters into themselves
+        let mut rows = st.query([include_simulated])?;
         while let Some(r) = rows.next()? {
             let uid: String = r.get(0)?;
             let item: String = r.get(1)?;

@@ -78,6 +78,10 @@ pub struct ExportArgs {
     /// Pseudonymise agent and session ids with HMAC-SHA-256 keyed by this file's bytes.
     #[arg(long, value_name = "F")]
     pseudonymise_key_file: Option<PathBuf>,
+    /// Include the sessions of simulated agents (`jauge assess --simulate-theta`), left out by
+    /// default; the export then gains a `simulated` column.
+    #[arg(long)]
+    include_simulated: bool,
     /// Print a JSON summary on stdout.
     #[arg(long)]
     json: bool,
@@ -132,6 +136,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
             .map(|s| parse_time(s, true))
             .transpose()
             .map_err(anyhow::Error::msg)?,
+        include_simulated: args.include_simulated,
     };
     let pseudo = args
         .pseudonymise_key_file

@@ -1,13 +1,13 @@
-//! `jauge profile show|history`: an agent's results, as `CONTRACTS.md` fixes them.
+//! `jauge profile show|history|rescore`: an agent's results, as `CONTRACTS.md` fixes them.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use jauge::ProfileSnapshot;
-use serde_json::{Value, json};
+use jauge::{CompetenceResult, SCORING_VERSION};
+use serde_json::json;
 
-use super::{num, print_json};
+use super::print_json;
 
 /// The `jauge profile` subcommands.
 #[derive(Debug, Subcommand)]
@@ -23,6 +23,15 @@ pub enum ProfileCommand {
     History {
         /// The agent's id.
         id: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Recompute, under this version's scoring rules, the finished sessions scored under an
+    /// older one, from their stored responses; the old scores are kept (marked superseded).
+    Rescore {
+        /// Only this agent's sessions.
+        #[arg(long)]
+        agent: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -42,55 +51,60 @@ pub struct Common {
     json: bool,
 }
 
-fn competence_json(code: &str, p: Option<&ProfileSnapshot>) -> Value {
-    match p {
-        Some(p) => json!({
-            "code": code, "level": p.level, "pix": p.pix, "pix_low": p.pix_low, "pix_high": p.pix_high,
-            "theta": num(p.theta), "se": num(p.se), "assessed_at": p.assessed_at.to_string(),
-            "capped_at": p.capped_at,
-        }),
-        None => json!({
-            "code": code, "level": null, "pix": null, "pix_low": null, "pix_high": null,
-            "theta": null, "se": null, "assessed_at": null, "capped_at": null,
-        }),
+/// The label of a score's scoring version, when not this build's (no silent rescoring: an old
+/// score says so).
+fn version_note(v: &str) -> String {
+    if v == SCORING_VERSION {
+        String::new()
+    } else {
+        format!(" [scoring v{v}]")
     }
 }
 
-fn table(rows: &[(String, Option<ProfileSnapshot>)]) -> std::io::Result<()> {
+fn table(rows: &[CompetenceResult]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
     writeln!(
-        std::io::stdout(),
-        "{:<6} {:>5} {:>4} {:>9} {:>7} {:>6}  assessed_at",
-        "code",
-        "level",
-        "pix",
-        "interval",
-        "theta",
-        "se"
+        out,
+        "{:<6} {:>5} {:>4} {:>9} {:>7} {:>6} {:>8} {:>6}  assessed_at",
+        "code", "level", "pix", "interval", "theta", "se", "theta_s", "se_s"
     )?;
-    for (code, p) in rows {
-        match p {
-            Some(p) => writeln!(
-                std::io::stdout(),
-                "{:<6} {:>5} {:>4} {:>9} {:>7.3} {:>6.3}  {}{}",
-                code,
-                p.level,
-                p.pix,
-                format!("{}–{}", p.pix_low, p.pix_high),
-                p.theta,
-                p.se,
-                p.assessed_at,
-                p.capped_at
-                    .map(|c| format!(" (capped at {c})"))
-                    .unwrap_or_default()
-            )?,
+    for r in rows {
+        match &r.score {
+            Some(p) => {
+                let sep = |x: Option<f64>, w: usize| {
+                    x.map_or_else(|| format!("{:>w$}", "-"), |x| format!("{x:>w$.3}"))
+                };
+                writeln!(
+                    out,
+                    "{:<6} {:>5} {:>4} {:>9} {:>7.3} {:>6.3} {} {}  {}{}{}{}",
+                    r.code,
+                    p.level,
+                    p.pix,
+                    format!("{}–{}", p.pix_low, p.pix_high),
+                    p.theta,
+                    p.se,
+                    sep(p.theta_separate, 8),
+                    sep(p.se_separate, 6),
+                    p.assessed_at,
+                    p.capped_at
+                        .map(|c| format!(" (capped at {c})"))
+                        .unwrap_or_default(),
+                    version_note(&p.scoring_version),
+                    if r.simulated { " [simulated]" } else { "" }
+                )?
+            }
             None => writeln!(
-                std::io::stdout(),
-                "{code:<6} {:>5} {:>4} {:>9} {:>7} {:>6}  -",
+                out,
+                "{:<6} {:>5} {:>4} {:>9} {:>7} {:>6} {:>8} {:>6}  {}",
+                r.code,
                 "-",
                 "-",
                 "-",
                 "-",
-                "-"
+                "-",
+                "-",
+                "-",
+                r.not_assessed.as_deref().unwrap_or("-")
             )?,
         }
     }
@@ -104,13 +118,20 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
             let jauge = super::assess::open(&common.bank, common.db.as_deref(), true)?;
             let p = jauge.profile(&id)?;
             if common.json {
-                print_json(&json!({
-                    "agent": p.agent, "total_pix": p.total_pix, "bank_version": p.bank_version,
-                    "scoring_version": p.scoring_version,
-                    "competences": p.competences.iter().map(|(c, s)| competence_json(c, s.as_ref())).collect::<Vec<_>>(),
-                }))?;
+                print_json(&p.to_json())?;
             } else {
-                writeln!(std::io::stdout(), "{}: {} pix", p.agent, p.total_pix)?;
+                writeln!(
+                    std::io::stdout(),
+                    "{}: {} pix{}{}",
+                    p.agent,
+                    p.total_pix,
+                    version_note(&p.scoring_version),
+                    if p.simulated {
+                        " [includes simulated sessions]"
+                    } else {
+                        ""
+                    }
+                )?;
                 table(&p.competences)?;
             }
             Ok(0)
@@ -120,24 +141,17 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
             let agent = jauge.agent(&id)?;
             let h = jauge.history(&id)?;
             if common.json {
-                let sessions: Vec<Value> = h
-                    .iter()
-                    .map(|s| {
-                        json!({
-                            "session": s.session, "finished_at": s.finished_at.map(|t| t.to_string()),
-                            "bank_version": s.bank_version,
-                            "competences": s.competences.iter().map(|(c, p)| competence_json(c, p.as_ref())).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
+                let sessions: Vec<_> = h.iter().map(|s| s.to_json()).collect();
                 print_json(&json!({"agent": agent.external_id, "sessions": sessions}))?;
             } else {
                 for s in &h {
                     writeln!(
                         std::io::stdout(),
-                        "session {} finished {}",
+                        "session {} finished {}{}{}",
                         s.session,
-                        s.finished_at.map(|t| t.to_string()).unwrap_or_default()
+                        s.finished_at.map(|t| t.to_string()).unwrap_or_default(),
+                        version_note(&s.scoring_version),
+                        if s.simulated { " [simulated]" } else { "" }
                     )?;
                     table(&s.competences)?;
                     writeln!(std::io::stdout())?;
@@ -145,6 +159,48 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
                 eprintln!("{} finished session(s)", h.len());
             }
             Ok(0)
+        }
+        ProfileCommand::Rescore { agent, common } => {
+            let jauge = super::assess::open(&common.bank, common.db.as_deref(), true)?;
+            let report = jauge.rescore(agent.as_deref(), &jauge::SystemClock)?;
+            let scored: usize = report.rescored.iter().map(|r| r.scored).sum();
+            jauge.store().audit(
+                "profile rescore",
+                &format!(
+                    "{} session(s) rescored under scoring version {SCORING_VERSION} ({scored} score(s)), {} skipped{}",
+                    report.rescored.len(),
+                    report.skipped.len(),
+                    if agent.is_some() { ", one agent" } else { "" }
+                ),
+            )?;
+            if common.json {
+                print_json(&json!({
+                    "scoring_version": SCORING_VERSION,
+                    "rescored": report.rescored.iter().map(|r| json!({
+                        "session": r.session, "from": r.from, "scored": r.scored, "not_assessed": r.not_assessed,
+                    })).collect::<Vec<_>>(),
+                    "skipped": report.skipped.iter().map(|(s, why)| json!({"session": s, "reason": why})).collect::<Vec<_>>(),
+                }))?;
+            } else {
+                for r in &report.rescored {
+                    eprintln!(
+                        "session {}: scoring v{} → v{SCORING_VERSION}, {} competence(s) scored, {} not assessed",
+                        r.session,
+                        r.from.join("+"),
+                        r.scored,
+                        r.not_assessed
+                    );
+                }
+                for (s, why) in &report.skipped {
+                    eprintln!("session {s}: not rescored: {why}");
+                }
+                eprintln!(
+                    "{} session(s) rescored under scoring version {SCORING_VERSION}, {} skipped; the earlier scores are kept",
+                    report.rescored.len(),
+                    report.skipped.len()
+                );
+            }
+            Ok(u8::from(!report.skipped.is_empty()))
         }
     }
 }

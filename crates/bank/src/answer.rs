@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::{Blank, Item, ItemType, Kind, Lang};
-use crate::normalize::{levenshtein, normalize, parse_number};
+use crate::normalize::{canonical_answer, levenshtein, normalize, parse_number};
 
 /// An agent's answer. Choice answers are option ids, never screen positions (the order shown is
 /// recorded by the caller with the [`crate::ShownQuestion`]).
@@ -25,6 +25,17 @@ pub enum Answer {
     Texts(Vec<String>),
     /// The number as typed (`number`).
     Number(String),
+    /// "I don't know": an answer to any question, scored 0 (`SCORING.md`), recorded with the
+    /// status `dontknow` and never confused with a missing or timed-out answer. JSON
+    /// `{"kind": "dontknow"}`.
+    DontKnow,
+}
+
+impl Answer {
+    /// Whether this is "I don't know".
+    pub fn is_dont_know(&self) -> bool {
+        matches!(self, Answer::DontKnow)
+    }
 }
 
 /// Why an answer was accepted or refused, for audit and for the feedback screen.
@@ -89,6 +100,8 @@ pub enum Reason {
         /// The number read.
         value: f64,
     },
+    /// "I don't know" (any item type): scored 0.
+    DontKnow,
 }
 
 impl Reason {
@@ -97,6 +110,7 @@ impl Reason {
         let fr = lang == Lang::Fr;
         match self {
             Reason::RightOption => if fr { "bonne réponse" } else { "right option" }.into(),
+            Reason::DontKnow => if fr { "je ne sais pas" } else { "I don't know" }.into(),
             Reason::WrongOption { chosen } => {
                 if fr {
                     format!("l'option {chosen} n'est pas la bonne réponse")
@@ -276,6 +290,7 @@ pub fn check(item: &Item, lang: Lang, answer: &Answer) -> Result<Verdict, Refusa
         expected: expected.into(),
     };
     match (&item.kind, answer) {
+        (_, Answer::DontKnow) => Ok(Verdict::of(false, Reason::DontKnow)),
         (Kind::Single { options, solution }, Answer::Options(chosen)) => {
             let mut chosen = chosen.clone();
             chosen.dedup();
@@ -377,6 +392,13 @@ pub fn check(item: &Item, lang: Lang, answer: &Answer) -> Result<Verdict, Refusa
         (Kind::Number { number }, Answer::Number(input)) => {
             let unit = number.unit.get(lang).trim();
             let mut text = input.trim();
+            // A final full stop is ignored, unless the number already has a decimal mark that a
+            // dot could be confused with (`1.500.` stays refused).
+            if let Some(rest) = text.strip_suffix('.')
+                && !rest.contains('.')
+            {
+                text = rest.trim_end();
+            }
             if !unit.is_empty()
                 && let Some(cut) = text.len().checked_sub(unit.len())
                 && let (Some(head), Some(tail)) = (text.get(..cut), text.get(cut..))
@@ -472,24 +494,39 @@ fn maximum_matching(judged: &[Vec<Reason>]) -> Vec<Option<usize>> {
     blank_of
 }
 
-/// Judges one typed answer against one blank: exact (after normalisation) acceptance first,
-/// then the listed wrong answers, then the edit-distance tolerance.
+/// Judges one typed answer against one blank: exact acceptance first, then the listed wrong
+/// answers, then the edit-distance tolerance. Texts are compared normalised
+/// ([`crate::normalize::normalize`]) and in their canonical form
+/// ([`canonical_answer`]: also without a final full stop or a leading article, unless the blank
+/// opts out); either form being equal is a match.
 pub fn judge_blank(blank: &Blank, lang: Lang, input: &str) -> Reason {
     let tol = &blank.tolerances;
-    let typed = normalize(input, tol);
-    if typed.is_empty() {
+    // Each text is compared in two forms: as normalised, and in its canonical form (without a
+    // final full stop or a leading article). Two texts match when either form is equal, so the
+    // canonical form only ever accepts more (`loutil` still matches `l'outil` when punctuation
+    // is ignored).
+    let forms = |s: &str| (normalize(s, tol), canonical_answer(s, tol, lang));
+    let typed = forms(input);
+    if typed.1.is_empty() {
         return Reason::Empty;
     }
-    if let Some(a) = blank.accepted(lang).find(|a| normalize(a, tol) == typed) {
+    let same = |other: &str| {
+        let o = forms(other);
+        o.0 == typed.0 || o.1 == typed.1
+    };
+    if let Some(a) = blank.accepted(lang).find(|a| same(a)) {
         return Reason::Matched { accepted: a.clone() };
     }
-    if let Some(r) = blank.reject.iter().find(|r| normalize(r, tol) == typed) {
+    if let Some(r) = blank.reject.iter().find(|r| same(r)) {
         return Reason::KnownWrong { listed: r.clone() };
     }
     if tol.max_edits > 0 {
         let best = blank
             .accepted(lang)
-            .map(|a| (levenshtein(&normalize(a, tol), &typed), a))
+            .map(|a| {
+                let o = forms(a);
+                (levenshtein(&o.0, &typed.0).min(levenshtein(&o.1, &typed.1)), a)
+            })
             .min_by_key(|(d, _)| *d);
         if let Some((d, a)) = best
             && d <= tol.max_edits as usize

@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod answer;
+pub mod bounds;
 mod diagnostic;
 mod load;
 mod model;
@@ -73,12 +74,13 @@ pub mod typography;
 pub use answer::{Answer, BlankVerdict, NUMBER_FORMAT, Reason, Refusal, Verdict, check, judge_blank};
 pub use diagnostic::{Diagnostic, Severity};
 pub use load::{
-    CALIBRATION_DIR, FRAMEWORK_FILE, LoadError, Loaded, MIN_LIVE_PER_CELL, SourceFile, load_dir, load_files,
+    CALIBRATION_DIR, FRAMEWORK_FILE, LoadError, Loaded, MIN_ACCEPT_EXAMPLES, MIN_LIVE_PER_CELL,
+    MIN_REJECT_EXAMPLES, SourceFile, load_dir, load_files,
 };
 pub use model::{
-    Bank, Blank, Calibration, CalibrationEntry, ChoiceOption, Competence, Domain, Export, Framework, Item,
-    ItemText, ItemType, Kind, Lang, Location, NumberAccept, NumberSpec, ParamSource, Parameters,
-    StandardErrors, Status, Tolerances, Translated, Tube, provisional_params, skill_id,
+    Bank, Blank, Calibration, CalibrationEntry, ChoiceOption, Competence, Domain, Examples, Export,
+    Framework, Item, ItemText, ItemType, Kind, Lang, Location, NumberAccept, NumberSpec, ParamSource,
+    Parameters, StandardErrors, Status, Tolerances, Translated, Tube, provisional_params, skill_id,
 };
 pub use shown::{ShowError, ShownOption, ShownQuestion};
 pub use stats::{Cell, SkillStats, Stats};

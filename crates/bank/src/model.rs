@@ -251,6 +251,11 @@ pub struct Tolerances {
     pub ignore_spaces: bool,
     /// The Levenshtein distance allowed after normalisation (default 0).
     pub max_edits: u32,
+    /// A leading article (fr: le, la, les, l', un, une, des, du; en: the, a, an) ignored
+    /// (default true).
+    pub ignore_articles: bool,
+    /// A final full stop ignored (default true).
+    pub ignore_final_stop: bool,
 }
 
 impl Default for Tolerances {
@@ -261,6 +266,8 @@ impl Default for Tolerances {
             ignore_punctuation: false,
             ignore_spaces: false,
             max_edits: 0,
+            ignore_articles: true,
+            ignore_final_stop: true,
         }
     }
 }
@@ -499,6 +506,26 @@ pub struct ItemText {
     pub explanation: String,
 }
 
+/// The example answers of a typed item (`[item.examples]`): answers that must be accepted and
+/// answers that must be rejected, per language; each answer holds one text per blank (one text
+/// for `text` and `number`). `jauge bank validate` checks each against the item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Examples {
+    /// Answers that must score 1, per language (`accept` and `accept_<lang>`).
+    pub accept: Translated<Vec<Vec<String>>>,
+    /// Answers that must score 0, per language (`reject` and `reject_<lang>`).
+    pub reject: Translated<Vec<Vec<String>>>,
+}
+
+impl Examples {
+    /// Whether the item has no example at all.
+    pub fn is_empty(&self) -> bool {
+        Lang::ALL
+            .iter()
+            .all(|l| self.accept.get(*l).is_empty() && self.reject.get(*l).is_empty())
+    }
+}
+
 /// Where something was written: a file of the bank and a 1-based line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
@@ -544,6 +571,9 @@ pub struct Item {
     pub status: Status,
     /// Another item testing the same skill the same way.
     pub variant_of: Option<String>,
+    /// Example answers that must be accepted or rejected (typed items).
+    #[serde(skip_serializing_if = "Examples::is_empty")]
+    pub examples: Examples,
     /// Its IRT parameters in force.
     pub parameters: Parameters,
     /// Where it is written.

@@ -14,13 +14,62 @@
 //! 6. every space removed when `ignore_spaces`, otherwise runs of spaces collapsed to one and
 //!    the ends trimmed.
 //!
+//! Typed answers are then put in their *canonical form* ([`canonical_answer`]): after steps 1–4
+//! and the collapsing of spaces, a final full stop is removed (`ignore_final_stop`, default true)
+//! and then a leading article (`ignore_articles`, default true: [`ARTICLES_FR`], [`ARTICLES_EN`]),
+//! before steps 5 and 6. Answers and accepted answers are compared in that form.
+//!
 //! Normalisation is idempotent. Typos are measured with the Levenshtein distance over Unicode
 //! scalar values of the normalised texts (Levenshtein 1966), never on numbers.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
-use crate::model::Tolerances;
+use crate::model::{Lang, Tolerances};
+
+/// The French articles a typed answer may start with, ignored unless the blank opts out: `le`,
+/// `la`, `les`, `l'` (the apostrophe after normalisation), `un`, `une`, `des`, `du`.
+pub const ARTICLES_FR: [&str; 8] = ["le ", "la ", "les ", "l'", "un ", "une ", "des ", "du "];
+
+/// The English articles a typed answer may start with, ignored unless the blank opts out.
+pub const ARTICLES_EN: [&str; 3] = ["the ", "a ", "an "];
+
+/// The canonical form of a typed answer in `lang`, as the checker compares it: `text`
+/// normalised (steps 1–4, spaces collapsed), without a final full stop (one `.` not preceded by
+/// another, when `ignore_final_stop`), without a leading article of `lang` (when
+/// `ignore_articles`, and only if something follows it), then steps 5 and 6. So `le DNS.` reads
+/// `dns`, as `DNS` does; `la` alone stays `la`; `...` stays `...`.
+pub fn canonical_answer(text: &str, tolerances: &Tolerances, lang: Lang) -> String {
+    let base = Tolerances {
+        ignore_punctuation: false,
+        ignore_spaces: false,
+        ..*tolerances
+    };
+    let mut s = normalize(text, &base);
+    if tolerances.ignore_final_stop
+        && let Some(rest) = s.strip_suffix('.')
+        && !rest.ends_with('.')
+    {
+        s = rest.trim_end().to_string();
+    }
+    if tolerances.ignore_articles {
+        let articles: &[&str] = match lang {
+            Lang::Fr => &ARTICLES_FR,
+            Lang::En => &ARTICLES_EN,
+        };
+        let lower = s.to_lowercase();
+        if let Some(a) = articles.iter().find(|a| lower.starts_with(**a))
+            && s.is_char_boundary(a.len())
+            && !s[a.len()..].trim().is_empty()
+        {
+            s = s[a.len()..].trim_start().to_string();
+        }
+    }
+    if tolerances.ignore_punctuation || tolerances.ignore_spaces {
+        s = normalize(&s, tolerances);
+    }
+    s
+}
 
 /// The normalised form of `text` under `tolerances` (see the module documentation).
 pub fn normalize(text: &str, tolerances: &Tolerances) -> String {
@@ -193,6 +242,50 @@ mod tests {
             ..default()
         };
         assert_eq!(normalize(" a b\tc ", &spaces), "abc");
+    }
+
+    #[test]
+    fn canonical_answers_drop_one_article_and_a_final_stop() {
+        let t = default();
+        let fr = |s: &str| canonical_answer(s, &t, Lang::Fr);
+        let en = |s: &str| canonical_answer(s, &t, Lang::En);
+        for (typed, want) in [
+            ("le DNS", "dns"),
+            ("La CNIL.", "cnil"),
+            ("L’adresse IP", "adresse ip"),
+            ("l' adresse", "adresse"),
+            ("les cookies .", "cookies"),
+            ("un pare-feu", "pare-feu"),
+            ("Une clé", "cle"),
+            ("des sauvegardes", "sauvegardes"),
+            ("du texte", "texte"),
+            ("la", "la"),
+            ("le le", "le"),
+            ("legifrance", "legifrance"),
+            ("lettre", "lettre"),
+            ("site:x.fr.", "site:x.fr"),
+            ("etc...", "etc..."),
+            ("...", "..."),
+            ("the DNS", "the dns"),
+        ] {
+            assert_eq!(fr(typed), want, "{typed}");
+        }
+        assert_eq!(en("The DNS server."), "dns server");
+        assert_eq!(en("an URL"), "url");
+        assert_eq!(en("a"), "a");
+        assert_eq!(en("le DNS"), "le dns");
+        let strict = Tolerances {
+            ignore_articles: false,
+            ignore_final_stop: false,
+            ..t
+        };
+        assert_eq!(canonical_answer("le DNS.", &strict, Lang::Fr), "le dns.");
+        let punct = Tolerances {
+            ignore_punctuation: true,
+            ignore_spaces: true,
+            ..t
+        };
+        assert_eq!(canonical_answer("L'adresse I.P.", &punct, Lang::Fr), "adresseip");
     }
 
     #[test]

@@ -132,6 +132,28 @@ fn load_bank() -> Bank {
             "accept = [\"-\"]\naccept_fr = [\"moins\"]\naccept_en = [\"minus\"]",
         ),
     );
+    // Articles and a final full stop: ignored by default, kept where the blank opts out.
+    items += &item(
+        "t-art",
+        "text",
+        "",
+        "Autorité\u{202F}?",
+        &blank("b1", "accept = [\"CNIL\"]\naccept_en = [\"name server\"]"),
+    );
+    items += &item(
+        "t-keep-art",
+        "text",
+        "",
+        "Avec article\u{202F}?",
+        &blank("b1", "accept = [\"le DNS\"]\nignore_articles = false"),
+    );
+    items += &item(
+        "t-keep-stop",
+        "text",
+        "",
+        "Avec point\u{202F}?",
+        &blank("b1", "accept = [\"fin.\"]\nignore_final_stop = false"),
+    );
     items += &item(
         "bl",
         "blanks",
@@ -455,6 +477,36 @@ fn answer_table() {
         ("n", fr, num("1,500"), no(Reason::OutOfTolerance { value: 1.5 })),
         ("n", fr, num("mille cinq cents"), NotANumber),
         ("n", fr, num("1.500.000"), NotANumber),
+        // a final full stop is not part of a number; `1.500.` stays refused
+        ("n", fr, num("1500."), ok(Reason::InTolerance { value: 1500.0 })),
+        (
+            "n",
+            fr,
+            num("1 500 Mo."),
+            ok(Reason::InTolerance { value: 1500.0 }),
+        ),
+        ("nr", fr, num("2,5."), ok(Reason::InTolerance { value: 2.5 })),
+        ("n", fr, num("1.500."), NotANumber),
+        // articles and a final full stop (the canonical form)
+        ("t-art", fr, texts(&["la CNIL"]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["L’CNIL."]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["CNIL."]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["une CNIL"]), ok(matched("CNIL"))),
+        ("t-art", fr, texts(&["la"]), no(Reason::NoMatch)),
+        ("t-art", fr, texts(&["."]), no(Reason::Empty)),
+        ("t-art", fr, texts(&["the CNIL"]), no(Reason::NoMatch)),
+        (
+            "t-art",
+            en,
+            texts(&["The name server."]),
+            ok(matched("name server")),
+        ),
+        ("t-art", en, texts(&["a name server"]), ok(matched("name server"))),
+        ("t-art", en, texts(&["la CNIL"]), no(Reason::NoMatch)),
+        ("t-keep-art", fr, texts(&["DNS"]), no(Reason::NoMatch)),
+        ("t-keep-art", fr, texts(&["Le DNS."]), ok(matched("le DNS"))),
+        ("t-keep-stop", fr, texts(&["fin"]), no(Reason::NoMatch)),
+        ("t-keep-stop", fr, texts(&["la fin."]), ok(matched("fin."))),
         ("n", fr, num("15 00"), NotANumber),
         ("n", fr, num(""), NotANumber),
         ("n", fr, num("1,5.0"), NotANumber),
@@ -516,6 +568,25 @@ fn blanks_any_order_says_which_blank_each_answer_filled() {
 }
 
 #[test]
+fn i_dont_know_is_an_answer_to_every_question_and_scores_zero() {
+    let bank = bank();
+    let mut types = std::collections::BTreeSet::new();
+    for item in &bank.items {
+        let v = check(item, Lang::Fr, &Answer::DontKnow).expect("judged, never refused");
+        assert_eq!((v.score, v.credit), (0, 0.0), "{}", item.id);
+        assert_eq!(v.reason, Reason::DontKnow);
+        assert!(!v.reason.is_accepted());
+        types.insert(format!("{:?}", item.item_type()));
+    }
+    assert!(types.len() >= 6, "every item type: {types:?}");
+    assert_eq!(
+        serde_json::to_string(&Answer::DontKnow).unwrap(),
+        r#"{"kind":"dontknow"}"#
+    );
+    assert_eq!(Reason::DontKnow.message(Lang::Fr), "je ne sais pas");
+}
+
+#[test]
 fn reasons_read_in_both_languages() {
     let r = Reason::SomeBlanks { right: 1, total: 2 };
     assert_eq!(r.message(Lang::En), "1 of 2 blanks right");
@@ -555,13 +626,23 @@ fn the_shown_question_has_no_solution() {
 }
 
 fn tolerances() -> impl Strategy<Value = Tolerances> {
-    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(c, a, p, s)| Tolerances {
-        ignore_case: c,
-        ignore_accents: a,
-        ignore_punctuation: p,
-        ignore_spaces: s,
-        max_edits: 0,
-    })
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(c, a, p, s, art, stop)| Tolerances {
+            ignore_case: c,
+            ignore_accents: a,
+            ignore_punctuation: p,
+            ignore_spaces: s,
+            max_edits: 0,
+            ignore_articles: art,
+            ignore_final_stop: stop,
+        })
 }
 
 /// Text with the characters normalisation cares about.

@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let mut snap = c.prepare(
         "INSERT INTO profile_snapshot (session_id, competence, theta, se, pix, pix_low, pix_high, level, capped_at,
-                                       assessed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9)",
+                                       assessed_at, scoring_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, '1')",
     )?;
     // a small deterministic generator (xorshift) keeps the example dependency-free
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;

@@ -23,6 +23,9 @@ pub struct Filter {
     pub since: Option<Timestamp>,
     /// Up to this time (inclusive).
     pub until: Option<Timestamp>,
+    /// Sessions of simulated agents too (`--include-simulated`; left out by default). The
+    /// exports then gain a `simulated` column.
+    pub include_simulated: bool,
 }
 
 impl Filter {
@@ -39,6 +42,9 @@ impl Filter {
         }
         if let Some(t) = self.until {
             parts.push(format!("until={t}"));
+        }
+        if self.include_simulated {
+            parts.push("simulated sessions included".into());
         }
         if parts.is_empty() {
             "no filter".into()
@@ -65,14 +71,28 @@ fn prefix(code: &str) -> Result<String> {
     Ok(format!("c{}", code.replace('.', "_")))
 }
 
-const SNAPSHOT_FIELDS: [(&str, ColType); 6] = [
+/// The columns of one competence, after its prefix (`c1_1_level` …).
+const SNAPSHOT_FIELDS: [(&str, ColType); 8] = [
     ("level", ColType::Int32),
     ("pix", ColType::Int32),
     ("pix_low", ColType::Int32),
     ("pix_high", ColType::Int32),
     ("theta", ColType::Double),
     ("se", ColType::Double),
+    ("theta_separate", ColType::Double),
+    ("se_separate", ColType::Double),
 ];
+
+/// How many columns each competence has.
+const PER_COMPETENCE: usize = SNAPSHOT_FIELDS.len();
+
+/// A θ or SE cell: null when missing or not finite (never NaN in a file).
+fn float_cell(x: Option<f64>) -> Cell {
+    match x {
+        Some(x) if x.is_finite() => Cell::Float(x),
+        _ => Cell::Null,
+    }
+}
 
 fn profile_columns(competences: &[String]) -> Result<Vec<Column>> {
     let mut cols = vec![
@@ -94,7 +114,8 @@ fn profile_columns(competences: &[String]) -> Result<Vec<Column>> {
 }
 
 const FILTER_SQL: &str = "(?1 IS NULL OR o.code = ?1) AND (?2 IS NULL OR c.name = ?2)
-     AND (?3 IS NULL OR s.finished_at >= ?3) AND (?4 IS NULL OR s.finished_at <= ?4)";
+     AND (?3 IS NULL OR s.finished_at >= ?3) AND (?4 IS NULL OR s.finished_at <= ?4)
+     AND (?5 OR s.simulated = 0)";
 
 /// One snapshot row of the profile query.
 struct SnapRow {
@@ -108,8 +129,9 @@ struct SnapRow {
     bank_version: String,
     scoring_version: String,
     competence: String,
-    values: [Cell; 6],
+    values: [Cell; PER_COMPETENCE],
     assessed_at: i64,
+    simulated: bool,
 }
 
 fn snap_row(r: &Row<'_>) -> rusqlite::Result<SnapRow> {
@@ -129,17 +151,28 @@ fn snap_row(r: &Row<'_>) -> rusqlite::Result<SnapRow> {
             Cell::Int(r.get(11)?),
             Cell::Int(r.get(12)?),
             Cell::Int(r.get(13)?),
-            Cell::Float(r.get(14)?),
-            Cell::Float(r.get(15)?),
+            float_cell(r.get(14)?),
+            float_cell(r.get(15)?),
+            float_cell(r.get(17)?),
+            float_cell(r.get(18)?),
         ],
         assessed_at: r.get(16)?,
+        simulated: r.get(19)?,
     })
 }
 
 /// The current row being assembled: one agent (latest per competence) or one session.
 struct Pending {
     head: Option<SnapRow>,
-    per_competence: BTreeMap<String, ([Cell; 6], i64)>,
+    /// Per competence: its values, when assessed, and whether a simulated session gave them.
+    per_competence: BTreeMap<String, ([Cell; PER_COMPETENCE], i64, bool)>,
+}
+
+/// Which optional trailing columns a profile export has.
+#[derive(Clone, Copy)]
+struct Trailing {
+    session: bool,
+    simulated: bool,
 }
 
 fn emit(
@@ -147,7 +180,7 @@ fn emit(
     index: &BTreeMap<&str, usize>,
     width: usize,
     pseudo: Option<&Pseudonymiser>,
-    with_session: bool,
+    trailing: Trailing,
     sink: &mut dyn crate::sink::Sink,
 ) -> Result<bool> {
     let Some(head) = p.head.take() else {
@@ -165,28 +198,35 @@ fn emit(
     let assessed = p
         .per_competence
         .values()
-        .map(|(_, at)| *at)
+        .map(|(_, at, _)| *at)
         .max()
         .unwrap_or(head.finished_at);
     row.push(Cell::Ts(assessed));
     let total: i64 = p
         .per_competence
         .values()
-        .map(|(v, _)| if let Cell::Int(x) = v[1] { x } else { 0 })
+        .map(|(v, _, _)| if let Cell::Int(x) = v[1] { x } else { 0 })
         .sum();
+    let simulated = p.per_competence.values().any(|(_, _, s)| *s);
     row.push(Cell::Int(total));
     row.push(Cell::Str(head.bank_version.clone()));
     row.push(Cell::Str(head.scoring_version.clone()));
     row.resize(width, Cell::Null);
-    for (code, (values, _)) in std::mem::take(&mut p.per_competence) {
+    for (code, (values, _, _)) in std::mem::take(&mut p.per_competence) {
         if let Some(&k) = index.get(code.as_str()) {
             for (j, v) in values.into_iter().enumerate() {
-                row[7 + 6 * k + j] = v;
+                row[7 + PER_COMPETENCE * k + j] = v;
             }
         }
     }
-    if with_session {
-        row[width - 1] = id(&Some(head.uid.clone()));
+    let mut last = width;
+    if trailing.simulated {
+        last -= 1;
+        row[last] = Cell::Int(i64::from(simulated));
+    }
+    if trailing.session {
+        last -= 1;
+        row[last] = id(&Some(head.uid.clone()));
     }
     sink.write(&row)?;
     Ok(true)
@@ -270,14 +310,15 @@ fn run_export(
 }
 
 impl Filter {
-    /// The four parameters ?1–?4 of `FILTER_SQL` and the response query: organisation,
-    /// campaign, since and until (µs).
-    fn sql_params(&self) -> (Option<&str>, Option<&str>, Option<i64>, Option<i64>) {
+    /// The five parameters ?1–?5 of `FILTER_SQL` and the response query: organisation,
+    /// campaign, since and until (µs), simulated sessions included.
+    fn sql_params(&self) -> (Option<&str>, Option<&str>, Option<i64>, Option<i64>, bool) {
         (
             self.organisation.as_deref(),
             self.campaign.as_deref(),
             self.since.map(|t| t.as_microsecond()),
             self.until.map(|t| t.as_microsecond()),
+            self.include_simulated,
         )
     }
 }
@@ -295,9 +336,17 @@ pub fn export_profiles(
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
     let mut columns = profile_columns(competences)?;
+    let trailing = Trailing {
+        session: all_sessions,
+        simulated: filter.include_simulated,
+    };
     if all_sessions {
         // an extension of the contract's columns: which session the row is (pseudonymised too)
         columns.push(Column::new("session", ColType::Str));
+    }
+    if filter.include_simulated {
+        // 1 when a simulated session contributed to the row
+        columns.push(Column::new("simulated", ColType::Int32));
     }
     let index: BTreeMap<&str, usize> = competences
         .iter()
@@ -316,10 +365,10 @@ pub fn export_profiles(
     };
     let sql = format!(
         "SELECT s.agent_id, s.id, i.external_id, o.code, c.name, s.uid, s.finished_at, s.bank_version,
-                s.scoring_version, p.competence, p.level, p.pix, p.pix_low, p.pix_high, p.theta, p.se,
-                p.assessed_at
+                p.scoring_version, p.competence, p.level, p.pix, p.pix_low, p.pix_high, p.theta, p.se,
+                p.assessed_at, p.theta_separate, p.se_separate, s.simulated
          FROM session s
-         JOIN profile_snapshot p ON p.session_id = s.id
+         JOIN profile_snapshot p ON p.session_id = s.id AND p.superseded_at IS NULL
          LEFT JOIN agent_identity i ON i.agent_id = s.agent_id
          LEFT JOIN organisation o ON o.id = s.organisation_id
          LEFT JOIN campaign c ON c.id = s.campaign_id
@@ -348,18 +397,20 @@ pub fn export_profiles(
                 Some(h) if all_sessions => h.session == r.session,
                 Some(h) => h.agent_key == r.agent_key,
             };
-            if !same && emit(&mut cur, &index, width, target.pseudonymiser, all_sessions, sink)? {
+            if !same && emit(&mut cur, &index, width, target.pseudonymiser, trailing, sink)? {
                 written += 1;
                 if written.is_multiple_of(10_000) {
                     progress(written);
                 }
             }
             // rows come oldest session first: a later one overwrites each competence it assessed
-            cur.per_competence
-                .insert(r.competence.clone(), (r.values.clone(), r.assessed_at));
+            cur.per_competence.insert(
+                r.competence.clone(),
+                (r.values.clone(), r.assessed_at, r.simulated),
+            );
             cur.head = Some(r);
         }
-        if emit(&mut cur, &index, width, target.pseudonymiser, all_sessions, sink)? {
+        if emit(&mut cur, &index, width, target.pseudonymiser, trailing, sink)? {
             written += 1;
         }
         progress(written);
@@ -387,15 +438,18 @@ fn describe(kind: &str, filter: &Filter, t: &Target<'_>) -> String {
 }
 
 /// Exports the long response table `person,item,score,credit,agent,session,shown_at,answered_at`
-/// (person = the session id), which calibration reads as is. Responses of every session (finished
-/// or not) that pass the filter, the dates applying to `answered_at`.
+/// (person = the session id), which calibration reads as is, followed by `step` (the position in
+/// the session, from 1), `status` (`answered`, `dontknow`, `timedout`) and `pretest` (1 for an
+/// unscored item being calibrated), and `simulated` when simulated sessions are included.
+/// Responses of every session (finished or not) that pass the filter, the dates applying to
+/// `answered_at`.
 pub fn export_responses(
     store: &mut Store,
     filter: &Filter,
     target: Target<'_>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64> {
-    let columns = [
+    let mut columns = vec![
         Column::new("person", ColType::Str),
         Column::new("item", ColType::Str),
         Column::new("score", ColType::Int32),
@@ -404,8 +458,15 @@ pub fn export_responses(
         Column::new("session", ColType::Str),
         Column::new("shown_at", ColType::Timestamp),
         Column::new("answered_at", ColType::Timestamp),
+        Column::new("step", ColType::Int32),
+        Column::new("status", ColType::Str),
+        Column::new("pretest", ColType::Int32),
     ];
-    let sql = "SELECT s.uid, r.item, r.score, r.credit, i.external_id, r.shown_at, r.answered_at
+    if filter.include_simulated {
+        columns.push(Column::new("simulated", ColType::Int32));
+    }
+    let sql = "SELECT s.uid, r.item, r.score, r.credit, i.external_id, r.shown_at, r.answered_at, r.step,
+                r.status, r.pretest, s.simulated
          FROM response r
          JOIN session s ON s.id = r.session_id
          LEFT JOIN agent_identity i ON i.agent_id = s.agent_id
@@ -413,6 +474,7 @@ pub fn export_responses(
          LEFT JOIN campaign c ON c.id = s.campaign_id
          WHERE (?1 IS NULL OR o.code = ?1) AND (?2 IS NULL OR c.name = ?2)
            AND (?3 IS NULL OR r.answered_at >= ?3) AND (?4 IS NULL OR r.answered_at <= ?4)
+           AND (?5 OR s.simulated = 0)
          ORDER BY s.id, r.step";
     run_export(store, "responses", filter, &target, &columns, |store, sink| {
         let mut written = 0u64;
@@ -424,16 +486,22 @@ pub fn export_responses(
             let uid: String = r.get(0)?;
             let agent: Option<String> = r.get(4)?;
             let session = id(uid);
-            let row = [
+            let mut row = vec![
                 session.clone(),
                 Cell::Str(r.get(1)?),
                 Cell::Int(r.get(2)?),
-                Cell::Float(r.get(3)?),
+                float_cell(r.get(3)?),
                 agent.map_or(Cell::Null, id),
                 session,
                 Cell::Ts(r.get(5)?),
                 Cell::Ts(r.get(6)?),
+                Cell::Int(r.get::<_, i64>(7)? + 1),
+                Cell::Str(r.get(8)?),
+                Cell::Int(r.get(9)?),
             ];
+            if filter.include_simulated {
+                row.push(Cell::Int(r.get(10)?));
+            }
             sink.write(&row)?;
             written += 1;
             if written.is_multiple_of(100_000) {
@@ -449,6 +517,7 @@ pub fn export_responses(
 /// `cX_Y_assessed, cX_Y_mean_level, cX_Y_level_0 … cX_Y_level_8`, from each agent's latest
 /// result per competence within the group. A group with fewer than `min_group` agents is left
 /// out, and so are agents without a group. An erased agent's sessions count as anonymous agents.
+/// Simulated sessions count only with [`Filter::include_simulated`].
 pub fn export_aggregate(
     store: &mut Store,
     competences: &[String],
@@ -483,7 +552,7 @@ pub fn export_aggregate(
     let sql = format!(
         "SELECT {group}, s.agent_id IS NULL, coalesce(s.agent_id, s.anonymous_person, -s.id), p.competence, p.level
          FROM session s
-         JOIN profile_snapshot p ON p.session_id = s.id
+         JOIN profile_snapshot p ON p.session_id = s.id AND p.superseded_at IS NULL
          LEFT JOIN organisation o ON o.id = s.organisation_id
          LEFT JOIN campaign c ON c.id = s.campaign_id
          WHERE s.state = 'finished' AND {group} IS NOT NULL AND {FILTER_SQL}

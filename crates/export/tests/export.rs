@@ -39,6 +39,8 @@ fn snap(c: &str, pix: u32, at: &str) -> ProfileSnapshot {
         level: (pix / 8) as u8,
         capped_at: None,
         assessed_at: t(at),
+        scoring_version: "1".into(),
+        ..Default::default()
     }
 }
 
@@ -150,7 +152,7 @@ fn latest_profile_per_agent_in_csv() {
     let mut r = csv::Reader::from_path(&out).unwrap();
     let h: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
     assert_eq!(
-        h[..13],
+        h[..15],
         [
             "agent",
             "organisation",
@@ -164,10 +166,12 @@ fn latest_profile_per_agent_in_csv() {
             "c1_1_pix_low",
             "c1_1_pix_high",
             "c1_1_theta",
-            "c1_1_se"
+            "c1_1_se",
+            "c1_1_theta_separate",
+            "c1_1_se_separate"
         ]
     );
-    assert_eq!(h.len(), 7 + 12);
+    assert_eq!(h.len(), 7 + 16);
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     // alice: 1.1 from September (30 pix), 4.2 from March (20 pix): the latest per competence
     assert_eq!(&rows[0][0], "alice@rhone.gouv.fr");
@@ -175,10 +179,11 @@ fn latest_profile_per_agent_in_csv() {
     assert_eq!(&rows[0][3], "2026-09-10T09:20:00Z");
     assert_eq!(&rows[0][4], "50");
     assert_eq!(&rows[0][5], "bank-b");
-    assert_eq!((&rows[0][7], &rows[0][8], &rows[0][14]), ("3", "30", "20"));
+    assert_eq!((&rows[0][7], &rows[0][8], &rows[0][16]), ("3", "30", "20"));
+    assert_eq!(&rows[0][6], "1", "the scoring version of the scores");
     assert_eq!(&rows[1][0], "bob@chu-lille.fr");
     assert_eq!(&rows[1][7], "", "never assessed: empty");
-    assert_eq!(&rows[1][14], "41");
+    assert_eq!(&rows[1][16], "41");
     assert_eq!(s.audit_log().unwrap().last().unwrap().command, "export");
 }
 
@@ -233,7 +238,7 @@ fn responses_table_is_what_calibration_reads() {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "person,item,score,credit,agent,session,shown_at,answered_at"
+        "person,item,score,credit,agent,session,shown_at,answered_at,step,status,pretest"
     );
     let row: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(row[0], row[5]);
@@ -242,6 +247,147 @@ fn responses_table_is_what_calibration_reads() {
         ["operateurs-guillemets", "1", "1", "alice@rhone.gouv.fr"]
     );
     assert_eq!(row[7], "2026-09-10T09:01:30Z");
+    assert_eq!(&row[8..], ["1", "answered", "0"], "step from 1, status, pretest");
+}
+
+/// The fixture with a simulated agent's finished session (in `prefecture-69`, 1.1 at level 7)
+/// and a real session's "I don't know" answer.
+fn fixture_with_simulated() -> Store {
+    let mut s = fixture();
+    let d = s
+        .agent_or_create("demo@rhone.gouv.fr", Some("prefecture-69"))
+        .unwrap();
+    let mut n = NewSession::new(d.id, "{}", 9, "bank-b");
+    n.simulated = true;
+    let sim = s.start_session(&n).unwrap();
+    let response = |step: u32, item: &str, status: &str, score: u8| ResponseRecord {
+        step,
+        item: item.into(),
+        competence: "1.1".into(),
+        raw_answer: if status == "dontknow" {
+            r#"{"kind":"dontknow"}"#.into()
+        } else {
+            r#"{"kind":"options","value":["b"]}"#.into()
+        },
+        options_order: None,
+        score,
+        credit: f64::from(score),
+        status: status.into(),
+        pretest: false,
+        shown_at: t("2026-09-11T09:01:00Z"),
+        answered_at: t("2026-09-11T09:01:30Z"),
+        theta: Some(0.4),
+        se: Some(0.9),
+    };
+    s.record_response(sim.id, &response(0, "sim-item", "answered", 1))
+        .unwrap();
+    s.finish_session(
+        sim.id,
+        t("2026-09-11T10:00:00Z"),
+        &[snap("1.1", 60, "2026-09-11T10:00:00Z")],
+    )
+    .unwrap();
+    let e = s
+        .agent_or_create("eve@rhone.gouv.fr", Some("prefecture-69"))
+        .unwrap();
+    let real = s
+        .start_session(&NewSession::new(e.id, "{}", 10, "bank-b"))
+        .unwrap();
+    s.record_response(real.id, &response(0, "dk-item", "dontknow", 0))
+        .unwrap();
+    s
+}
+
+#[test]
+fn simulated_sessions_are_left_out_unless_asked_and_dont_know_is_exported_as_such() {
+    let dir = TempDir::new("sim");
+    let out = dir.0.join("x.csv");
+    let mut s = fixture_with_simulated();
+    let read = |out: &std::path::Path| -> Vec<Vec<String>> {
+        let mut r = csv::Reader::from_path(out).unwrap();
+        let h = r.headers().unwrap().iter().map(str::to_owned).collect();
+        std::iter::once(h)
+            .chain(
+                r.records()
+                    .map(|x| x.unwrap().iter().map(str::to_owned).collect()),
+            )
+            .collect()
+    };
+    let inc = Filter {
+        include_simulated: true,
+        ..Filter::default()
+    };
+    // profiles: the simulated agent is left out, or included with the `simulated` column
+    let n = export_profiles(
+        &mut s,
+        &comps(),
+        &Filter::default(),
+        false,
+        target(Format::Csv, &out, None),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(n, 2);
+    assert!(!std::fs::read_to_string(&out).unwrap().contains("demo@"));
+    let n = export_profiles(
+        &mut s,
+        &comps(),
+        &inc,
+        true,
+        target(Format::Csv, &out, None),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(n, 4);
+    let rows = read(&out);
+    assert_eq!(rows[0].last().unwrap(), "simulated");
+    let demo = rows.iter().find(|r| r[0] == "demo@rhone.gouv.fr").unwrap();
+    assert_eq!(demo.last().unwrap(), "1");
+    assert!(
+        rows[1..]
+            .iter()
+            .filter(|r| r[0] != "demo@rhone.gouv.fr")
+            .all(|r| r.last().unwrap() == "0")
+    );
+    // responses: the simulated one only when asked; "I don't know" is its own status
+    let n = export_responses(
+        &mut s,
+        &Filter::default(),
+        target(Format::Csv, &out, None),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(n, 2);
+    let rows = read(&out);
+    assert!(rows.iter().all(|r| r[1] != "sim-item"));
+    let dk = rows.iter().find(|r| r[1] == "dk-item").unwrap();
+    assert_eq!((dk[2].as_str(), dk[9].as_str()), ("0", "dontknow"));
+    let n = export_responses(&mut s, &inc, target(Format::Csv, &out, None), &mut |_| {}).unwrap();
+    assert_eq!(n, 3);
+    // aggregates: the simulated agent does not count in its organisation
+    let agents = |s: &mut Store, f: &Filter| {
+        export_aggregate(
+            s,
+            &comps(),
+            GroupBy::Organisation,
+            1,
+            f,
+            target(Format::Csv, &out, None),
+        )
+        .unwrap();
+        let rows = read(&out);
+        rows.iter().find(|r| r[0] == "prefecture-69").unwrap()[1].clone()
+    };
+    assert_eq!(agents(&mut s, &Filter::default()), "1");
+    assert_eq!(agents(&mut s, &inc), "2");
+    assert!(
+        s.audit_log()
+            .unwrap()
+            .last()
+            .unwrap()
+            .detail
+            .contains("simulated sessions included")
+    );
 }
 
 #[test]

@@ -57,6 +57,53 @@ pub enum Error {
         /// The bank loaded now.
         current: String,
     },
+    /// The session was started under another scoring version: it cannot be finished under
+    /// this one.
+    #[error(
+        "session {session} was started under scoring version {recorded}, this Jauge scores under version {current}: it cannot be resumed; abandon it and start afresh (--new; its answers are kept)"
+    )]
+    ScoringChanged {
+        /// The session's public id.
+        session: String,
+        /// The scoring version recorded in the session.
+        recorded: String,
+        /// This build's.
+        current: String,
+    },
+    /// This engine does not replay the session as the engine that started it chose its
+    /// questions (an upgrade changed the selection).
+    #[error(
+        "session {session} was started by Jauge {recorded}; this Jauge ({current}) would not ask the same questions (they differ from question {}): it cannot be resumed here; finish it with Jauge {recorded}, or abandon it and start afresh (--new; its answers are kept)",
+        step + 1
+    )]
+    EngineChanged {
+        /// The session's public id.
+        session: String,
+        /// The engine version recorded in the session.
+        recorded: String,
+        /// This build's.
+        current: String,
+        /// The first step (0-based) where the replay differs.
+        step: usize,
+    },
+    /// A session of a Jauge that did not store the settings a resume needs.
+    #[error(
+        "session {session} was started by Jauge {version}, which did not record the settings a resume needs: abandon it and start afresh (--new; its answers are kept)"
+    )]
+    SettingsNotRecorded {
+        /// The session's public id.
+        session: String,
+        /// The engine version recorded in the session.
+        version: String,
+    },
+    /// Simulated answers were asked for in a session not started as simulated.
+    #[error(
+        "session {session} is a real agent's session: simulated answers are refused (a simulation runs only in a session started as simulated)"
+    )]
+    NotSimulated {
+        /// The session's public id.
+        session: String,
+    },
     /// The agent has an unfinished session and a new one was asked for.
     #[error("agent has an unfinished session ({session}); resume it (--resume) or abandon it (--new)")]
     Unfinished {

@@ -45,22 +45,28 @@
 //! ```
 #![deny(missing_docs)]
 
+mod answers;
 mod error;
 mod facade;
 mod plan;
 pub mod pool;
+mod reuse;
+mod settings;
 mod simulate;
 pub mod simulation;
 
+pub use answers::{answer_json, parse_answer};
 pub use error::{Error, Result};
-pub use facade::{
-    AgentProfile, Assessment, ENGINE_VERSION, HistoryEntry, Jauge, Missed, PlanChoice, Progress,
-    QuestionView, Report, SCORING_VERSION, StartOptions, Submitted, SystemClock, answer_json, parse_answer,
-};
+pub use facade::assessment::{Assessment, Missed, Progress, QuestionView, Report, Submitted};
+pub use facade::profiles::{AgentProfile, CompetenceResult, HistoryEntry, num};
+pub use facade::rescore::{RescoreReport, Rescored};
+pub use facade::sessions::{PlanChoice, StartOptions};
+pub use facade::{ENGINE_VERSION, Jauge, SCORING_VERSION, SystemClock};
 pub use jauge_bank::{Answer, Lang, Refusal, ShownQuestion, Verdict};
 pub use jauge_engine::{Clock, ManualClock};
-pub use jauge_store::{Agent, Campaign, Organisation, ProfileSnapshot};
+pub use jauge_store::{Agent, Campaign, NotAssessed, Organisation, ProfileSnapshot};
 pub use plan::PlanSpec;
+pub use reuse::ReusePolicy;
 
 pub use jauge_bank as bank;
 pub use jauge_engine as engine;

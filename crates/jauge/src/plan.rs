@@ -39,7 +39,17 @@ pub struct PlanSpec {
     /// At most this many scored items in the whole session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total: Option<usize>,
+    /// Unscored pretest items (being calibrated) seeded into the session, when the bank has
+    /// pretest items in the plan's competences ([`DEFAULT_PRETEST`] when left out; 0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretest: Option<usize>,
 }
+
+/// Pretest items seeded into a session by default: 2, a small share of a session (2 of 64 in a
+/// full profile) that still gathers the few hundred responses an item's calibration needs within
+/// a campaign (`docs/calibration.md`). They are shown like any question, recorded as pretest,
+/// never scored.
+pub const DEFAULT_PRETEST: usize = 2;
 
 impl PlanSpec {
     /// A plan over these competences (empty: all).
@@ -99,6 +109,12 @@ impl PlanSpec {
         {
             return Err(Error::Plan(format!("max level {l}: levels go from 1 to 8")));
         }
+        if self.pretest.is_some_and(|p| p > 10) {
+            return Err(Error::Plan(format!(
+                "{} pretest items: at most 10 per session (they are not scored)",
+                self.pretest.unwrap_or(0)
+            )));
+        }
         if self.max_items == Some(0) || self.max_total == Some(0) {
             return Err(Error::Plan("a plan of 0 items".into()));
         }
@@ -143,6 +159,7 @@ impl PlanSpec {
                 }
             }
         }
+        plan.pretest = self.pretest.unwrap_or(DEFAULT_PRETEST);
         if let Some(m) = self.max_total {
             plan.max_total = m;
         } else if let Some(m) = self.max_items {
@@ -150,26 +167,4 @@ impl PlanSpec {
         }
         plan
     }
-}
-
-/// What a session stores as its plan: the resolved spec and the agent's settings at the start,
-/// so that a resumed session is rebuilt with exactly what it started with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct SessionPlan {
-    /// The resolved plan.
-    pub plan: PlanSpec,
-    /// The agent's accessibility adjustments.
-    #[serde(default)]
-    pub adjustments: Vec<String>,
-    /// The agent's time factor.
-    #[serde(default = "one")]
-    pub time_factor: f64,
-    /// Whether the items of the agent's earlier sessions are avoided (not in simulations, so
-    /// that a seed replays the same session).
-    #[serde(default)]
-    pub avoid_seen: bool,
-}
-
-fn one() -> f64 {
-    1.0
 }

@@ -20,8 +20,34 @@ pub fn pool_item(item: &Item) -> Option<PoolItem> {
         params: *item.params(),
         status,
         time_limit: item.time_limit,
-        accessibility: item.accessibility.clone(),
+        accessibility: item
+            .accessibility
+            .iter()
+            .map(|t| canonical_adjustment(t))
+            .collect(),
     })
+}
+
+/// The canonical spelling of an accessibility adjustment or tag: ASCII lower case, every run of
+/// `_`, spaces or `-` written as one `-`, none at either end. `Screen-Reader`, `screen_reader`
+/// and `screen reader` are all `screen-reader`, and the bank's `No-Screen_Reader` tag is
+/// `no-screen-reader`: an agent's adjustment matches the bank's `no-…` tag whatever the
+/// spelling on either side.
+pub fn canonical_adjustment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut sep = false;
+    for ch in s.trim().chars() {
+        if ch == '_' || ch == '-' || ch.is_whitespace() {
+            sep = !out.is_empty();
+        } else {
+            if sep {
+                out.push('-');
+                sep = false;
+            }
+            out.extend(ch.to_lowercase());
+        }
+    }
+    out
 }
 
 /// The pool of every live and pretest item of `bank`, prepared on `grid` (skills' locations and
@@ -33,6 +59,21 @@ pub fn pool_from_bank(bank: &Bank, grid: &Grid) -> Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adjustments_and_tags_have_one_spelling() {
+        for s in [
+            "screen-reader",
+            "Screen-Reader",
+            "screen_reader",
+            " SCREEN  reader ",
+            "screen--reader",
+        ] {
+            assert_eq!(canonical_adjustment(s), "screen-reader", "{s:?}");
+        }
+        assert_eq!(canonical_adjustment("No-Screen_Reader"), "no-screen-reader");
+        assert_eq!(canonical_adjustment("extra-time"), "extra-time");
+    }
 
     #[test]
     fn the_bundled_bank_makes_a_pool_of_its_live_items() {

@@ -6,6 +6,8 @@ use jauge::bank::{ItemType, load_dir};
 use jauge::store::Store;
 use jauge::{Answer, Error, Jauge, ManualClock, PlanChoice, PlanSpec, StartOptions};
 
+mod common;
+
 struct TempDir(PathBuf);
 impl TempDir {
     fn new(name: &str) -> Self {
@@ -219,7 +221,7 @@ fn many_sessions_run_at_once_on_one_handle() {
     assert_eq!(j.agents(None).unwrap().len(), 4);
     for t in 0..4 {
         let p = j.profile(&format!("agent-{t}")).unwrap();
-        assert_eq!(p.competences.iter().filter(|(_, s)| s.is_some()).count(), 2);
+        assert_eq!(p.competences.iter().filter(|c| c.score.is_some()).count(), 2);
     }
     assert!(j.store().integrity_ok().unwrap());
 }
@@ -336,8 +338,9 @@ fn a_late_answer_to_a_timed_question_scores_zero_and_the_time_factor_is_honoured
                 limit.map(|l| l * factor),
                 "{agent}: the time shown"
             );
-            // a right answer (an agent far above the bank), given 40 s after the question
-            let answer = a.simulated_answer(8.0).unwrap();
+            // a right answer (an agent who knows), given 40 s after the question
+            let item = jauge.bank().item(&q.question.item).unwrap();
+            let answer = common::right_answer(item, a.lang());
             clock.advance(40_000);
             let s = a.submit(&answer, &clock).unwrap();
             assert_eq!(s.verdict.score, 1);

@@ -2,7 +2,7 @@
 //! fields (422), so that a misspelt field is an error rather than silently ignored.
 
 use jauge::bank::ItemType;
-use jauge::{Answer, ProfileSnapshot, QuestionView};
+use jauge::{Answer, QuestionView};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -331,7 +331,8 @@ pub struct SessionLink {
     pub agent_url: String,
 }
 
-/// One competence's latest result (every field `null` when never assessed).
+/// One competence's result (every score field `null` when not assessed): the keys of `jauge
+/// profile show --json`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CompetenceResult {
     /// The competence's code.
@@ -344,7 +345,7 @@ pub struct CompetenceResult {
     pub pix_low: Option<u32>,
     /// Upper end of the pix interval.
     pub pix_high: Option<u32>,
-    /// Ability estimate θ.
+    /// Ability estimate θ (posterior of the profile).
     pub theta: Option<f64>,
     /// Its standard error.
     pub se: Option<f64>,
@@ -352,13 +353,27 @@ pub struct CompetenceResult {
     pub assessed_at: Option<String>,
     /// The level it was capped at by a target profile, if any.
     pub capped_at: Option<u8>,
+    /// θ from this competence's own answers only (independent prior).
+    pub theta_separate: Option<f64>,
+    /// Its standard error.
+    pub se_separate: Option<f64>,
+    /// The scoring version of this score (SCORING.md).
+    pub scoring_version: Option<String>,
+    /// The profile structure the score assumed (`assumed`, `estimated`, `independent`).
+    pub structure: Option<String>,
+    /// The session the score comes from.
+    pub session: Option<String>,
+    /// The score comes from a simulated session.
+    pub simulated: bool,
+    /// Why a session that tried gave no score (too few answers…).
+    pub not_assessed: Option<String>,
 }
 
-impl CompetenceResult {
-    /// The entry for `code`.
-    pub fn new(code: &str, p: Option<&ProfileSnapshot>) -> Self {
+impl From<&jauge::CompetenceResult> for CompetenceResult {
+    fn from(c: &jauge::CompetenceResult) -> Self {
+        let p = c.score.as_ref();
         Self {
-            code: code.into(),
+            code: c.code.clone(),
             level: p.map(|p| p.level),
             pix: p.map(|p| p.pix),
             pix_low: p.map(|p| p.pix_low),
@@ -367,6 +382,13 @@ impl CompetenceResult {
             se: p.and_then(|p| finite(p.se)),
             assessed_at: p.map(|p| time(p.assessed_at)),
             capped_at: p.and_then(|p| p.capped_at),
+            theta_separate: p.and_then(|p| p.theta_separate).and_then(finite),
+            se_separate: p.and_then(|p| p.se_separate).and_then(finite),
+            scoring_version: p.map(|p| p.scoring_version.clone()),
+            structure: p.and_then(|p| p.structure.clone()),
+            session: c.session.clone(),
+            simulated: c.simulated,
+            not_assessed: c.not_assessed.clone(),
         }
     }
 }
@@ -381,8 +403,13 @@ pub struct Profile {
     pub total_pix: u32,
     /// The bank version of the latest session contributing.
     pub bank_version: String,
-    /// Its scoring version.
+    /// The scoring version of the latest score contributing (each competence says its own).
     pub scoring_version: String,
+    /// The profile structure of the latest score contributing (`assumed`, `estimated`,
+    /// `independent`).
+    pub structure: String,
+    /// Some score comes from a simulated session.
+    pub simulated: bool,
     /// One entry per competence of the bank.
     pub competences: Vec<CompetenceResult>,
 }
@@ -394,11 +421,9 @@ impl From<jauge::AgentProfile> for Profile {
             total_pix: p.total_pix,
             bank_version: p.bank_version,
             scoring_version: p.scoring_version,
-            competences: p
-                .competences
-                .iter()
-                .map(|(c, s)| CompetenceResult::new(c, s.as_ref()))
-                .collect(),
+            structure: p.structure,
+            simulated: p.simulated,
+            competences: p.competences.iter().map(CompetenceResult::from).collect(),
         }
     }
 }
@@ -426,8 +451,12 @@ pub struct Finished {
     pub total_pix: u32,
     /// The bank version of the latest session contributing.
     pub bank_version: String,
-    /// Its scoring version.
+    /// The scoring version of the latest score contributing.
     pub scoring_version: String,
+    /// The profile structure of the latest score contributing.
+    pub structure: String,
+    /// Some score comes from a simulated session.
+    pub simulated: bool,
     /// One entry per competence of the bank.
     pub competences: Vec<CompetenceResult>,
     /// The session finished.
@@ -445,6 +474,10 @@ pub struct HistorySession {
     pub finished_at: Option<String>,
     /// Its bank version.
     pub bank_version: String,
+    /// The scoring version it was run under (each competence says the version of its score).
+    pub scoring_version: String,
+    /// Answered by a simulated agent.
+    pub simulated: bool,
     /// Its results, every competence of the bank listed.
     pub competences: Vec<CompetenceResult>,
 }

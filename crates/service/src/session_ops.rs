@@ -316,11 +316,9 @@ fn finished_view(jauge: &Jauge, st: &SessionStatus) -> Result<Finished, Problem>
             total_pix: p.total_pix,
             bank_version: p.bank_version,
             scoring_version: p.scoring_version,
-            competences: p
-                .competences
-                .iter()
-                .map(|(c, s)| CompetenceResult::new(c, s.as_ref()))
-                .collect(),
+            structure: p.structure,
+            simulated: p.simulated,
+            competences: p.competences.iter().map(CompetenceResult::from).collect(),
             session: st.uid.clone(),
             missed,
         },
@@ -329,6 +327,8 @@ fn finished_view(jauge: &Jauge, st: &SessionStatus) -> Result<Finished, Problem>
             total_pix: 0,
             bank_version: jauge.bank_version().into(),
             scoring_version: jauge::SCORING_VERSION.into(),
+            structure: String::new(),
+            simulated: false,
             competences: Vec::new(),
             session: st.uid.clone(),
             missed,

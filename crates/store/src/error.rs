@@ -142,6 +142,18 @@ pub enum StoreError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A number to be written is NaN or infinite: refused, nothing written.
+    #[error(
+        "session {session}: {what} is {value}, not a finite number; nothing was written (an item's parameters are probably out of bounds: run `jauge bank validate`)"
+    )]
+    NotFinite {
+        /// The session's id.
+        session: String,
+        /// Which number.
+        what: String,
+        /// The value.
+        value: f64,
+    },
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -31,7 +31,9 @@ mod lock;
 mod model;
 mod open;
 mod privacy;
+mod reuse;
 mod schema;
+mod scores;
 mod store;
 
 pub use access::{ApiToken, NewToken, Scope, SessionStatus, is_link_shaped, is_token_shaped, secret_hash};
@@ -41,12 +43,15 @@ pub use error::StoreError;
 pub use ids::{MAX_AGENT_ID_BYTES, normalize_agent_id, validate_agent_id, validate_code};
 pub use lock::{DEFAULT_LOCK_WAIT, lock_wait, set_default_lock_wait};
 pub use model::{
-    Agent, AuditEntry, Campaign, NewCampaign, NewSession, Organisation, Pending, ProfileSnapshot,
-    ResponseRecord, SessionRecord, SessionState,
+    Agent, AuditEntry, Campaign, NewCampaign, NewSession, NotAssessed, Organisation, Pending,
+    ProfileSnapshot, ResponseRecord, SeenItem, SessionRecord, SessionState,
 };
 pub use privacy::{AgentRecord, Erasure, PurgeReport};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
+
+/// The SQLite binding the store is built on (for tools that read the database directly).
+pub use rusqlite;
 
 /// The crate's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -117,6 +117,12 @@ pub struct NewSession {
     pub lang: String,
     /// When it starts.
     pub started_at: Timestamp,
+    /// A simulated agent answers (demonstrations, tests): flagged, and left out of exports,
+    /// aggregates and calibration unless asked.
+    pub simulated: bool,
+    /// The items the reuse policy excluded at the start (the agent saw them recently): stored
+    /// with the session so that its replay never depends on what happens to other sessions.
+    pub excluded_items: Vec<String>,
 }
 
 impl NewSession {
@@ -133,6 +139,8 @@ impl NewSession {
             scoring_version: "1".into(),
             lang: "fr".into(),
             started_at: Timestamp::now(),
+            simulated: false,
+            excluded_items: Vec::new(),
         }
     }
 }
@@ -179,8 +187,12 @@ pub struct SessionRecord {
     pub started_at: Timestamp,
     /// End time, when finished or abandoned.
     pub finished_at: Option<Timestamp>,
-    /// The item awaiting an answer, if any.
+    /// The item awaiting an answer, if any (kept when the session is abandoned: it was shown).
     pub pending: Option<Pending>,
+    /// Answered by a simulated agent.
+    pub simulated: bool,
+    /// The items excluded at the start by the reuse policy.
+    pub excluded_items: Vec<String>,
 }
 
 /// One recorded response.
@@ -214,8 +226,9 @@ pub struct ResponseRecord {
     pub se: Option<f64>,
 }
 
-/// A competence's result at the end of a session.
-#[derive(Debug, Clone, PartialEq)]
+/// A competence's result at the end of a session, under one scoring version. A session keeps
+/// every scoring of it (a rescore adds one and supersedes the earlier, which stays readable).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProfileSnapshot {
     /// The competence code (`1.1` …).
     pub competence: String,
@@ -235,6 +248,38 @@ pub struct ProfileSnapshot {
     pub capped_at: Option<u8>,
     /// When it was assessed (the session's end).
     pub assessed_at: Timestamp,
+    /// The scoring definition's version this score follows (`SCORING.md`).
+    pub scoring_version: String,
+    /// θ from the competence's own answers only, under the independent N(0, 1) prior.
+    pub theta_separate: Option<f64>,
+    /// Its SE.
+    pub se_separate: Option<f64>,
+    /// The profile structure the score assumed: `assumed`, `estimated` or `independent`.
+    pub structure: Option<String>,
+    /// The bank version the score was computed on, when not the session's (a rescore).
+    pub bank_version: Option<String>,
+    /// When a later scoring of the session replaced this one (`None`: the score in force).
+    pub superseded_at: Option<Timestamp>,
+}
+
+/// A competence of a finished session that got no score, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAssessed {
+    /// The competence code.
+    pub competence: String,
+    /// The scored answers it got.
+    pub answers: u32,
+    /// Why it has no score, in a sentence.
+    pub reason: String,
+}
+
+/// An item the agent saw in an earlier session, and when last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenItem {
+    /// The item's id.
+    pub item: String,
+    /// When the agent last saw it.
+    pub last_shown: Timestamp,
 }
 
 /// One line of the audit log.

@@ -70,14 +70,10 @@ impl Store {
         Ok(AgentRecord { agent, sessions })
     }
 
-    /// The profile snapshots of one session.
+    /// Every profile snapshot of one session, under every scoring version it was scored with
+    /// (the one in force and those a rescore superseded).
     pub fn snapshots(&self, session: i64) -> Result<Vec<ProfileSnapshot>> {
-        let mut st = self.connection().prepare(
-            "SELECT competence, theta, se, pix, pix_low, pix_high, level, capped_at, assessed_at
-             FROM profile_snapshot WHERE session_id = ?1 ORDER BY competence",
-        )?;
-        let rows = st.query_map([session], Store::snapshot_row_pub)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        self.all_snapshots(session)
     }
 
     /// Erases the agent known by `external_id`: its identity row and every link from its

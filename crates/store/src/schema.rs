@@ -5,7 +5,7 @@
 //! [`SCHEMA_VERSION`] is refused, untouched.
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The migrations, in order: `MIGRATIONS[k]` takes the schema from version k to k + 1.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -117,7 +117,57 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         since  INTEGER NOT NULL
     );
     "#,
-    // 2 → 3: the HTTP service's credentials (`access.rs`): organisation and admin API tokens, and
+    // 2 → 3: what a session fixes at its start, simulated sessions, and scores per scoring
+    // version. `profile_snapshot` is rebuilt (its key gains the scoring version) with every row
+    // copied: a version-1 score keeps its numbers and is marked with its session's scoring
+    // version; its separate score is its own θ and SE (version 1 scored each competence from its
+    // own answers only, under the independent prior: `SCORING.md`). No table references it.
+    r#"
+    ALTER TABLE session ADD COLUMN simulated INTEGER NOT NULL DEFAULT 0 CHECK (simulated IN (0, 1));
+    -- the items the reuse policy excluded when the session started (space-separated ids)
+    ALTER TABLE session ADD COLUMN excluded_items TEXT NOT NULL DEFAULT '';
+    CREATE INDEX session_simulated ON session(simulated) WHERE simulated = 1;
+    CREATE TABLE profile_snapshot_2 (
+        session_id      INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+        competence      TEXT NOT NULL,
+        scoring_version TEXT NOT NULL,
+        theta           REAL NOT NULL,
+        se              REAL NOT NULL,
+        theta_separate  REAL,
+        se_separate     REAL,
+        pix             INTEGER NOT NULL,
+        pix_low         INTEGER NOT NULL,
+        pix_high        INTEGER NOT NULL,
+        level           INTEGER NOT NULL,
+        capped_at       INTEGER,
+        structure       TEXT,
+        -- the bank the score was computed on, when not the session's own (a rescore)
+        bank_version    TEXT,
+        assessed_at     INTEGER NOT NULL,
+        -- set when a later scoring of the same session replaced this one (kept, not in force)
+        superseded_at   INTEGER,
+        PRIMARY KEY (session_id, competence, scoring_version)
+    );
+    INSERT INTO profile_snapshot_2 (session_id, competence, scoring_version, theta, se, theta_separate,
+                                    se_separate, pix, pix_low, pix_high, level, capped_at, structure,
+                                    assessed_at)
+        SELECT p.session_id, p.competence, s.scoring_version, p.theta, p.se, p.theta, p.se, p.pix,
+               p.pix_low, p.pix_high, p.level, p.capped_at, 'independent', p.assessed_at
+        FROM profile_snapshot p JOIN session s ON s.id = p.session_id;
+    DROP TABLE profile_snapshot;
+    ALTER TABLE profile_snapshot_2 RENAME TO profile_snapshot;
+    CREATE UNIQUE INDEX profile_snapshot_in_force ON profile_snapshot(session_id, competence)
+        WHERE superseded_at IS NULL;
+    -- a competence of a finished session that got no score, and why (too few answers…)
+    CREATE TABLE competence_not_assessed (
+        session_id  INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+        competence  TEXT NOT NULL,
+        answers     INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        PRIMARY KEY (session_id, competence)
+    );
+    "#,
+    // 3 → 4: the HTTP service's credentials (`access.rs`): organisation and admin API tokens, and
     // the agents' session links. Only SHA-256 hashes of the secrets are kept.
     r#"
     CREATE TABLE api_token (

@@ -19,7 +19,7 @@ pub struct Store {
     pub(crate) lock_wait: std::time::Duration,
 }
 
-fn micros(t: Timestamp) -> i64 {
+pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
@@ -27,7 +27,7 @@ pub(crate) fn ts(us: i64) -> Timestamp {
     Timestamp::from_microsecond(us).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn opt_ts(us: Option<i64>) -> Option<Timestamp> {
+pub(crate) fn opt_ts(us: Option<i64>) -> Option<Timestamp> {
     us.map(ts)
 }
 
@@ -48,10 +48,6 @@ impl Store {
 
     pub(crate) fn connection_mut(&mut self) -> &mut Connection {
         &mut self.conn
-    }
-
-    pub(crate) fn snapshot_row_pub(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
-        Self::snapshot_row(r)
     }
 
     /// `PRAGMA integrity_check` returns `ok`.
@@ -315,12 +311,13 @@ impl Store {
 
     // ---------------------------------------------------------------- sessions
 
-    const SESSION_SELECT: &'static str = "SELECT s.id, s.uid, s.agent_id, c.name, s.plan, s.state, s.seed,
+    pub(crate) const SESSION_SELECT: &'static str =
+        "SELECT s.id, s.uid, s.agent_id, c.name, s.plan, s.state, s.seed,
             s.engine_version, s.bank_version, s.scoring_version, s.lang, s.started_at, s.finished_at,
-            s.pending_step, s.pending_item, s.pending_shown_at, s.pending_order
+            s.pending_step, s.pending_item, s.pending_shown_at, s.pending_order, s.simulated, s.excluded_items
          FROM session s LEFT JOIN campaign c ON c.id = s.campaign_id";
 
-    fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    pub(crate) fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         let pending = match (r.get::<_, Option<u32>>(13)?, r.get::<_, Option<String>>(14)?) {
             (Some(step), Some(item)) => Some(Pending {
                 step,
@@ -345,6 +342,8 @@ impl Store {
             started_at: ts(r.get(11)?),
             finished_at: opt_ts(r.get(12)?),
             pending,
+            simulated: r.get(17)?,
+            excluded_items: split_tags(&r.get::<_, String>(18)?),
         })
     }
 
@@ -387,8 +386,8 @@ impl Store {
         let uid = new_uid();
         self.conn.execute(
             "INSERT INTO session (uid, agent_id, organisation_id, campaign_id, plan, state, seed, engine_version,
-                                  bank_version, scoring_version, lang, started_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  bank_version, scoring_version, lang, started_at, simulated, excluded_items)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 uid,
                 new.agent,
@@ -400,7 +399,9 @@ impl Store {
                 new.bank_version,
                 new.scoring_version,
                 new.lang,
-                micros(new.started_at)
+                micros(new.started_at),
+                new.simulated,
+                new.excluded_items.join(" ")
             ],
         )?;
         self.session(&uid)?.ok_or_else(|| StoreError::NotFound {
@@ -487,6 +488,15 @@ impl Store {
                 action: "recording a response",
             });
         }
+        for (what, x) in [("θ", r.theta), ("SE", r.se)] {
+            if let Some(x) = x.filter(|x| !x.is_finite()) {
+                return Err(StoreError::NotFinite {
+                    session: uid,
+                    what: format!("{what} after step {}", r.step),
+                    value: x,
+                });
+            }
+        }
         if r.step < next {
             return Err(StoreError::Conflict {
                 session: uid,
@@ -556,127 +566,22 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Finishes a session and records its profile, in one transaction.
+    /// Finishes a session and records its profile, in one transaction (see
+    /// [`Store::finish_session_scored`] to record competences left without a score too).
     pub fn finish_session(&mut self, session: i64, at: Timestamp, profile: &[ProfileSnapshot]) -> Result<()> {
-        self.write(|s| s.finish_session_locked(session, at, profile))
+        self.finish_session_scored(session, at, profile, &[])
     }
 
-    /// [`Store::finish_session`] inside its write transaction.
-    fn finish_session_locked(&self, session: i64, at: Timestamp, profile: &[ProfileSnapshot]) -> Result<()> {
-        let tx = &self.conn;
-        let n = tx.execute(
-            "UPDATE session SET state = 'finished', finished_at = ?1, pending_step = NULL, pending_item = NULL,
-                                pending_shown_at = NULL, pending_order = NULL
-             WHERE id = ?2 AND state = 'active'",
-            params![micros(at), session],
-        )?;
-        if n == 0 {
-            let (uid, state): (String, String) = tx
-                .query_row("SELECT uid, state FROM session WHERE id = ?1", [session], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: "session",
-                    id: session.to_string(),
-                })?;
-            return Err(StoreError::SessionState {
-                session: uid,
-                state,
-                action: "finishing",
-            });
-        }
-        {
-            let mut st = tx.prepare(
-                "INSERT INTO profile_snapshot (session_id, competence, theta, se, pix, pix_low, pix_high, level,
-                                               capped_at, assessed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            for p in profile {
-                st.execute(params![
-                    session,
-                    p.competence,
-                    p.theta,
-                    p.se,
-                    p.pix,
-                    p.pix_low,
-                    p.pix_high,
-                    p.level,
-                    p.capped_at,
-                    micros(p.assessed_at)
-                ])?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Abandons the agent's unfinished session (its responses are kept).
+    /// Abandons the agent's unfinished session (its responses are kept, and so is the item that
+    /// was on screen: the agent saw it, and the reuse policy counts it as seen).
     pub fn abandon_session(&mut self, session: i64, at: Timestamp) -> Result<()> {
         self.write(|s| {
             s.conn.execute(
-                "UPDATE session SET state = 'abandoned', finished_at = ?1, pending_step = NULL, pending_item = NULL,
-                                    pending_shown_at = NULL, pending_order = NULL
-                 WHERE id = ?2 AND state = 'active'",
+                "UPDATE session SET state = 'abandoned', finished_at = ?1 WHERE id = ?2 AND state = 'active'",
                 params![micros(at), session],
             )?;
             Ok(())
         })
-    }
-
-    fn snapshot_row(r: &Row<'_>) -> rusqlite::Result<ProfileSnapshot> {
-        Ok(ProfileSnapshot {
-            competence: r.get(0)?,
-            theta: r.get(1)?,
-            se: r.get(2)?,
-            pix: r.get(3)?,
-            pix_low: r.get(4)?,
-            pix_high: r.get(5)?,
-            level: r.get(6)?,
-            capped_at: r.get(7)?,
-            assessed_at: ts(r.get(8)?),
-        })
-    }
-
-    /// The agent's latest finished result per competence.
-    pub fn latest_profile(&self, agent: i64) -> Result<Vec<ProfileSnapshot>> {
-        let mut st = self.conn.prepare(
-            "SELECT p.competence, p.theta, p.se, p.pix, p.pix_low, p.pix_high, p.level, p.capped_at, p.assessed_at
-             FROM profile_snapshot p JOIN session s ON s.id = p.session_id
-             WHERE s.agent_id = ?1 AND s.state = 'finished'
-               AND p.assessed_at = (SELECT max(p2.assessed_at) FROM profile_snapshot p2
-                                    JOIN session s2 ON s2.id = p2.session_id
-                                    WHERE s2.agent_id = ?1 AND s2.state = 'finished'
-                                      AND p2.competence = p.competence)
-             GROUP BY p.competence
-             ORDER BY p.competence",
-        )?;
-        let rows = st.query_map([agent], Self::snapshot_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// The agent's finished sessions with their profiles, oldest first.
-    pub fn history(&self, agent: i64) -> Result<Vec<(SessionRecord, Vec<ProfileSnapshot>)>> {
-        let sql = format!(
-            "{} WHERE s.agent_id = ?1 AND s.state = 'finished' ORDER BY s.finished_at, s.id",
-            Self::SESSION_SELECT
-        );
-        let sessions: Vec<SessionRecord> = {
-            let mut st = self.conn.prepare(&sql)?;
-            st.query_map([agent], Self::session_row)?
-                .collect::<Result<_, _>>()?
-        };
-        let mut st = self.conn.prepare(
-            "SELECT competence, theta, se, pix, pix_low, pix_high, level, capped_at, assessed_at
-             FROM profile_snapshot WHERE session_id = ?1 ORDER BY competence",
-        )?;
-        let mut out = Vec::with_capacity(sessions.len());
-        for s in sessions {
-            let snaps = st
-                .query_map([s.id], Self::snapshot_row)?
-                .collect::<Result<_, _>>()?;
-            out.push((s, snaps));
-        }
-        Ok(out)
     }
 }
 

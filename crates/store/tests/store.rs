@@ -52,6 +52,8 @@ fn snapshot(competence: &str, pix: u32, at: &str) -> ProfileSnapshot {
         level: (pix / 8) as u8,
         capped_at: None,
         assessed_at: t(at),
+        scoring_version: "1".into(),
+        ..Default::default()
     }
 }
 

@@ -1,6 +1,7 @@
 //! `jauge bank`: validate the item bank, print its statistics, export it as JSON, and the
 //! standard-setting panel's tools (`panel`).
 
+mod check;
 mod panel;
 
 use std::fmt;
@@ -51,6 +52,26 @@ pub enum BankCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The checker's verdict on one answer to one item, as an agent would give it (for item
+    /// writers). Exit 0 when judged; 2 for an unknown item or an answer that is not well formed.
+    Check {
+        /// The item's id.
+        item: String,
+        /// The answer as JSON: {"kind": "options", "value": ["b"]}, {"kind": "texts", "value":
+        /// ["…"]}, {"kind": "number", "value": "2,5"} or {"kind": "dontknow"}.
+        #[arg(long, allow_hyphen_values = true)]
+        answer: String,
+        /// The language of the answer (its accepted answers, articles and unit).
+        #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+        lang: String,
+        /// The bank's folder.
+        #[arg(long, value_name = "DIR", default_value = "item-bank")]
+        bank: PathBuf,
+        /// Print one JSON document on stdout: {"item", "score", "credit", "status", "reason",
+        /// "message", "blanks"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply French typography to the French texts of the item files (questions, explanations,
     /// options): U+202F before ; : ! ? and inside « », no space before , and ., leaving every
     /// other byte as it was. Running it twice changes nothing the second time.
@@ -82,6 +103,13 @@ pub fn run(cmd: BankCommand) -> anyhow::Result<u8> {
         BankCommand::Stats { dir, json } => stats(&dir, json),
         BankCommand::Export { dir, format, out } => export(&dir, format, out.as_deref()),
         BankCommand::Panel(cmd) => panel::run(cmd),
+        BankCommand::Check {
+            item,
+            answer,
+            lang,
+            bank,
+            json,
+        } => check::run(&item, &answer, &lang, &bank, json),
         BankCommand::FixTypography { dir, check } => fix_typography(&dir, check),
     }
 }

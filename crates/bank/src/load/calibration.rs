@@ -153,6 +153,16 @@ impl Loader {
                     continue;
                 }
             };
+            if let Some(why) = crate::bounds::out_of_bounds(&params) {
+                sink.error(
+                    "irt-out-of-bounds",
+                    span,
+                    Some(&id),
+                    format!("IRT parameters out of bounds: {why}"),
+                    Some(crate::bounds::HELP.into()),
+                );
+                continue;
+            }
             if !self.ids.contains_key(&id) {
                 sink.error(
                     "calibration-unknown-item",

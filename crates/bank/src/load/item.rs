@@ -5,10 +5,12 @@ use std::ops::Range;
 use jauge_irt::ItemParams;
 use toml::de::DeTable;
 
+use super::examples;
 use super::{ItemPos, Loader, Pos, syntax, valid_item_id, valid_tube_id};
 use crate::diagnostic::{Sink, did_you_mean};
 use crate::model::{
-    Item, ItemText, ItemType, Lang, ParamSource, Parameters, Status, Translated, provisional_params, skill_id,
+    Examples, Item, ItemText, ItemType, Lang, ParamSource, Parameters, Status, Translated,
+    provisional_params, skill_id,
 };
 use crate::tomlread::Reader;
 
@@ -32,6 +34,7 @@ const ITEM_KEYS: &[&str] = &[
     "option",
     "blank",
     "number",
+    "examples",
 ];
 const TEXT_KEYS: &[&str] = &["question", "explanation"];
 const IRT_KEYS: &[&str] = &["a", "b", "c", "d", "reason"];
@@ -398,6 +401,7 @@ impl Loader {
             en: question_pos.en.as_ref().map(|p| p.span.clone()),
         };
         let kind = item_type.and_then(|ty| self.kind(r, t, ty, &header, (&texts, &qspans), &what));
+        let read_examples = examples::read(r, t, item_type, kind.as_ref().map_or(0, |k| k.blanks().len()));
 
         // Parameters.
         let provisional = kind.as_ref().zip(level).map(|(k, l)| provisional_params(l, k));
@@ -436,6 +440,22 @@ impl Loader {
                     value(&d, p.d()),
                 );
                 match params {
+                    Ok(params) if crate::bounds::out_of_bounds(&params).is_some() => {
+                        let span = [&a, &b, &c, &d]
+                            .into_iter()
+                            .flatten()
+                            .next()
+                            .map_or(ispan.clone(), |x| x.1.clone());
+                        r.error(
+                            "irt-out-of-bounds",
+                            span,
+                            format!(
+                                "IRT parameters out of bounds: {}",
+                                crate::bounds::out_of_bounds(&params).unwrap_or_default()
+                            ),
+                            Some(crate::bounds::HELP.into()),
+                        );
+                    }
                     Ok(params) => {
                         parameters = Some(Parameters {
                             params,
@@ -473,26 +493,26 @@ impl Loader {
         let level = level?;
         let kind = kind?;
         let parameters = parameters?;
-        Some((
-            Item {
-                skill: skill_id(&tube, level),
-                id,
-                tube,
-                competence,
-                level,
-                kind,
-                text: texts,
-                shuffle,
-                time_limit,
-                focus,
-                accessibility,
-                status: status.unwrap_or(Status::Draft),
-                variant_of: variant_of.map(|v| v.0),
-                parameters,
-                location: pos.id.location(),
-            },
-            pos,
-        ))
+        let mut item = Item {
+            skill: skill_id(&tube, level),
+            id,
+            tube,
+            competence,
+            level,
+            kind,
+            text: texts,
+            shuffle,
+            time_limit,
+            focus,
+            accessibility,
+            status: status.unwrap_or(Status::Draft),
+            variant_of: variant_of.map(|v| v.0),
+            examples: Examples::default(),
+            parameters,
+            location: pos.id.location(),
+        };
+        item.examples = examples::check_examples(r, &item, &read_examples, pos.id.span.clone());
+        Some((item, pos))
     }
 
     fn add_item(&mut self, item: Item, pos: ItemPos, sink: &mut Sink<'_>) {

@@ -24,6 +24,8 @@ const BLANK_KEYS: &[&str] = &[
     "ignore_punctuation",
     "ignore_spaces",
     "max_edits",
+    "ignore_articles",
+    "ignore_final_stop",
 ];
 const NUMBER_KEYS: &[&str] = &["value", "tolerance", "min", "max", "reject", "unit_fr", "unit_en"];
 
@@ -62,6 +64,7 @@ impl Loader {
             ("partial_credit", ty == ItemType::Multiple),
             ("blank", ty.has_blanks()),
             ("number", ty == ItemType::Number),
+            ("examples", !ty.is_choice()),
         ];
         for (key, allowed) in foreign {
             if !allowed && let Some((k, _)) = t.get_key_value(*key) {
@@ -475,6 +478,8 @@ impl Loader {
                 ignore_punctuation: flag(r, "ignore_punctuation", false),
                 ignore_spaces: flag(r, "ignore_spaces", false),
                 max_edits,
+                ignore_articles: flag(r, "ignore_articles", true),
+                ignore_final_stop: flag(r, "ignore_final_stop", true),
             };
             let strings = |l: &Option<StrList>| -> Vec<String> {
                 l.as_ref()

@@ -9,10 +9,13 @@
 
 mod calibration;
 mod checks;
+mod examples;
 mod framework;
 mod item;
 mod kind;
 mod panel;
+
+pub use examples::{MIN_ACCEPT_EXAMPLES, MIN_REJECT_EXAMPLES};
 
 use std::collections::HashMap;
 use std::fs;

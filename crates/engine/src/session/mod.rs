@@ -32,6 +32,7 @@ pub mod plan;
 pub mod pool;
 pub mod profile;
 pub mod record;
+mod rescore;
 pub mod simulate;
 pub mod skills;
 

@@ -4,7 +4,8 @@
 use jauge_bank::Lang;
 use jauge_store::{SessionState, StoreError};
 
-use super::{Assessment, Jauge, Missed};
+use super::Jauge;
+use super::assessment::{Assessment, Missed};
 use crate::{Error, Result};
 
 impl Jauge {
@@ -28,7 +29,8 @@ impl Jauge {
     }
 
     /// The questions of session `uid` answered wrongly, with their explanations, in the
-    /// session's language (what [`Assessment::finish`] reports, read back from the store).
+    /// session's language (what [`Assessment::finish`] reports, read back from the store:
+    /// pretest questions, which are not scored, left out).
     pub fn missed(&self, uid: &str) -> Result<Vec<Missed>> {
         let store = self.store();
         let record = store.session(uid)?.ok_or_else(|| StoreError::NotFound {
@@ -39,7 +41,7 @@ impl Jauge {
         Ok(store
             .responses(record.id)?
             .iter()
-            .filter(|r| r.score == 0)
+            .filter(|r| r.score == 0 && !r.pretest)
             .filter_map(|r| self.item(&r.item))
             .map(|item| {
                 let text = item.text.get(lang);

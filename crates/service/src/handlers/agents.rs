@@ -156,11 +156,9 @@ pub async fn history(
                         session: s.session,
                         finished_at: s.finished_at.map(time),
                         bank_version: s.bank_version,
-                        competences: s
-                            .competences
-                            .iter()
-                            .map(|(c, p)| CompetenceResult::new(c, p.as_ref()))
-                            .collect(),
+                        scoring_version: s.scoring_version,
+                        simulated: s.simulated,
+                        competences: s.competences.iter().map(CompetenceResult::from).collect(),
                     })
                     .collect(),
             })

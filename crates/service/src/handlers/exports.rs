@@ -47,6 +47,10 @@ pub struct ExportQuery {
     /// Profiles: one row per finished session rather than per agent.
     #[serde(default)]
     pub all_sessions: bool,
+    /// Sessions of simulated agents too (left out by default); the export then gains a
+    /// `simulated` column.
+    #[serde(default)]
+    pub include_simulated: bool,
     /// The administrator's filter on one organisation (an organisation's token always exports
     /// its own).
     pub organisation: Option<String>,
@@ -106,6 +110,7 @@ pub async fn export(
         campaign: q.campaign,
         since: time("since", q.since.as_deref())?,
         until: time("until", q.until.as_deref())?,
+        include_simulated: q.include_simulated,
     };
     let (format, mime, ext) = match q.format {
         ExportFormat::Csv => (Format::Csv, "text/csv; charset=utf-8", "csv"),
