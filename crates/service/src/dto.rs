@@ -385,7 +385,8 @@ impl From<&jauge::CompetenceResult> for CompetenceResult {
             theta_separate: p.and_then(|p| p.theta_separate).and_then(finite),
             se_separate: p.and_then(|p| p.se_separate).and_then(finite),
             scoring_version: p.map(|p| p.scoring_version.clone()),
-            structure: p.and_then(|p| p.structure.clone()),
+            // scores recorded before scoring version 2 did not say: their model was independent
+            structure: p.map(|p| p.structure.as_deref().unwrap_or("independent").into()),
             session: c.session.clone(),
             simulated: c.simulated,
             not_assessed: c.not_assessed.clone(),
@@ -476,6 +477,9 @@ pub struct HistorySession {
     pub bank_version: String,
     /// The scoring version it was run under (each competence says the version of its score).
     pub scoring_version: String,
+    /// The profile structure the session's scores assumed (`assumed`, `estimated` or
+    /// `independent`); `null` when the session scored no competence.
+    pub structure: Option<String>,
     /// Answered by a simulated agent.
     pub simulated: bool,
     /// Its results, every competence of the bank listed.

@@ -157,6 +157,7 @@ pub async fn history(
                         finished_at: s.finished_at.map(time),
                         bank_version: s.bank_version,
                         scoring_version: s.scoring_version,
+                        structure: s.structure,
                         simulated: s.simulated,
                         competences: s.competences.iter().map(CompetenceResult::from).collect(),
                     })
