@@ -200,6 +200,20 @@ fn stats_follow_the_contract() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("1.1"), "{table}");
     assert!(table.contains("1/1"), "{table}");
+    // The one live multiple item, exclusion-2, has 2 right options of 4.
+    assert_eq!(
+        v["multiple_right"],
+        serde_json::json!({"1": 0, "2": 1, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0})
+    );
+    assert_eq!(
+        v["multiple_shapes"],
+        serde_json::json!([{"competence": "1.1", "right": 2, "options": 4, "live": 1}])
+    );
+    assert!(
+        table.contains("by number of right options: 1 right 0 (0 %), 2 right 1 (100 %)"),
+        "{table}"
+    );
+    assert!(table.contains("1.1   2/4: 1"), "{table}");
 }
 
 #[test]

@@ -66,6 +66,7 @@ mod model;
 pub mod normalize;
 pub mod panel;
 mod shown;
+pub mod similarity;
 mod stats;
 mod tomlread;
 mod tomlstr;
@@ -83,4 +84,4 @@ pub use model::{
     Parameters, StandardErrors, Status, Tolerances, Translated, Tube, provisional_params, skill_id,
 };
 pub use shown::{ShowError, ShownOption, ShownQuestion};
-pub use stats::{Cell, SkillStats, Stats};
+pub use stats::{Cell, MAX_MULTIPLE_RIGHT, MultipleShape, SkillStats, Stats};

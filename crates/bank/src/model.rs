@@ -571,6 +571,10 @@ pub struct Item {
     pub status: Status,
     /// Another item testing the same skill the same way.
     pub variant_of: Option<String>,
+    /// The set of items that give each other away (same scenario, same fact): a session shows
+    /// at most one item of a set (`[a-z0-9-]+`; left out of the JSON export when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
     /// Example answers that must be accepted or rejected (typed items).
     #[serde(skip_serializing_if = "Examples::is_empty")]
     pub examples: Examples,

@@ -1,11 +1,15 @@
-//! `jauge bank stats`: live items per (competence, level) cell, per type, and the skills with
-//! their pix values (`CONTRACTS.md`, `SCORING.md`).
+//! `jauge bank stats`: live items per (competence, level) cell, per type, the skills with
+//! their pix values (`CONTRACTS.md`, `SCORING.md`), and the number of right options of the
+//! multiple-choice items.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Bank, ItemType, Status};
+use crate::model::{Bank, ItemType, Kind, Status};
+
+/// The most right options a `multiple` item can have: 8 options, not all right.
+pub const MAX_MULTIPLE_RIGHT: usize = 7;
 
 /// A (competence, level) cell.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,6 +43,20 @@ pub struct SkillStats {
     pub live: usize,
 }
 
+/// The live `multiple` items of one competence with one number of right options among one
+/// number of options (e.g. 3 right of 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MultipleShape {
+    /// The competence's code.
+    pub competence: String,
+    /// The number of right options.
+    pub right: usize,
+    /// The number of options.
+    pub options: usize,
+    /// Its live items.
+    pub live: usize,
+}
+
 /// The bank's statistics, as `jauge bank stats --json` prints them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
@@ -56,6 +74,12 @@ pub struct Stats {
     pub types: BTreeMap<&'static str, usize>,
     /// The skills with live items, by competence, level and tube.
     pub skills: Vec<SkillStats>,
+    /// Live `multiple` items by number of right options, 1 to [`MAX_MULTIPLE_RIGHT`], zeros
+    /// included: the agent should not be able to guess how many to tick.
+    pub multiple_right: BTreeMap<usize, usize>,
+    /// Live `multiple` items by competence, number of right options and number of options (the
+    /// shapes present), in that order.
+    pub multiple_shapes: Vec<MultipleShape>,
 }
 
 impl Bank {
@@ -99,6 +123,28 @@ impl Bank {
         for item in &self.items {
             *statuses.entry(item.status.name()).or_default() += 1;
         }
+        let mut multiple_right: BTreeMap<usize, usize> = (1..=MAX_MULTIPLE_RIGHT).map(|n| (n, 0)).collect();
+        let mut shapes: BTreeMap<(String, usize, usize), usize> = BTreeMap::new();
+        for item in self.live_items() {
+            if let Kind::Multiple {
+                options, solution, ..
+            } = &item.kind
+            {
+                *multiple_right.entry(solution.len()).or_default() += 1;
+                *shapes
+                    .entry((item.competence.clone(), solution.len(), options.len()))
+                    .or_default() += 1;
+            }
+        }
+        let multiple_shapes = shapes
+            .into_iter()
+            .map(|((competence, right, options), live)| MultipleShape {
+                competence,
+                right,
+                options,
+                live,
+            })
+            .collect();
         Stats {
             version: self.version.clone(),
             live_items: self.live_items().count(),
@@ -107,6 +153,8 @@ impl Bank {
             cells,
             types,
             skills,
+            multiple_right,
+            multiple_shapes,
         }
     }
 }

@@ -202,3 +202,63 @@ fn the_version_changes_with_any_byte() {
     assert_ne!(a, b);
     assert_eq!(a, load_files(files(&[])).bank.version);
 }
+
+/// A `multiple` item with `right` right options among `options`.
+fn multiple(options: usize, right: usize) -> String {
+    let ids: Vec<String> = (0..options).map(|k| format!("o{k}")).collect();
+    let solution: Vec<String> = ids[..right].iter().map(|id| format!("\"{id}\"")).collect();
+    let mut body = format!("type = \"multiple\"\nsolution = [{}]\n", solution.join(", "));
+    for id in &ids {
+        body += &format!("[[item.option]]\nid = \"{id}\"\nfr = \"Option {id}\"\nen = \"Option {id}\"\n");
+    }
+    body
+}
+
+#[test]
+fn right_options_of_multiple_items_by_hand() {
+    // 1.1: 3 of 5 twice, 1 of 4, 2 of 4, and a draft 3 of 5 (not counted); 1.2: 3 of 5, 6 of 8.
+    let t1 = format!(
+        "tube = \"t1\"\n{}{}{}{}{}{}",
+        item("m1", 1, "live", &multiple(5, 3)),
+        item("m2", 1, "live", &multiple(5, 3)),
+        item("m3", 2, "live", &multiple(4, 1)),
+        item("m4", 2, "live", &multiple(4, 2)),
+        item("m5", 2, "draft", &multiple(5, 3)),
+        item("s1", 1, "live", SINGLE4),
+    );
+    let u1 = format!(
+        "tube = \"u1\"\n{}{}",
+        item("n1", 1, "live", &multiple(5, 3)),
+        item("n2", 2, "live", &multiple(8, 6)),
+    );
+    let loaded = load_files(vec![
+        ("framework.toml".to_string(), FRAMEWORK.as_bytes().to_vec()),
+        ("1.1/t1.toml".to_string(), t1.into_bytes()),
+        ("1.2/u1.toml".to_string(), u1.into_bytes()),
+    ]);
+    assert_eq!(loaded.errors(), 0, "{:#?}", loaded.diagnostics);
+    let stats = loaded.bank.stats();
+    let right: Vec<(usize, usize)> = stats.multiple_right.iter().map(|(r, n)| (*r, *n)).collect();
+    assert_eq!(
+        right,
+        vec![(1, 1), (2, 1), (3, 3), (4, 0), (5, 0), (6, 1), (7, 0)]
+    );
+    let shapes: Vec<(&str, usize, usize, usize)> = stats
+        .multiple_shapes
+        .iter()
+        .map(|s| (s.competence.as_str(), s.right, s.options, s.live))
+        .collect();
+    assert_eq!(
+        shapes,
+        vec![
+            ("1.1", 1, 4, 1),
+            ("1.1", 2, 4, 1),
+            ("1.1", 3, 5, 2),
+            ("1.2", 3, 5, 1),
+            ("1.2", 6, 8, 1)
+        ]
+    );
+    let json = serde_json::to_value(&stats).expect("json");
+    assert_eq!(json["multiple_right"]["3"], 3);
+    assert_eq!(json["multiple_shapes"][0]["right"], 1);
+}

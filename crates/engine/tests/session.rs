@@ -375,3 +375,84 @@ fn rules_compare_on_the_same_simulated_agents() {
     // maximum information estimates θ better than a random pick at equal length
     assert!(rmse[0] < rmse[2], "{rmse:?}");
 }
+
+/// The pool of [`pool`] where every live item of competence 1 shares a set with the item of
+/// competence 2 at the same tube, level and variant (the same fact asked in two competences),
+/// and every pretest item of competence 3 with the live item `c3-t0-l3-v0`.
+fn pool_with_sets() -> Pool {
+    let base = pool();
+    let items = base
+        .items()
+        .iter()
+        .map(|i| {
+            let mut i = i.clone();
+            let rest =
+                i.id.split_once('-')
+                    .map(|(_, r)| r.to_owned())
+                    .unwrap_or_default();
+            i.set = match i.competence.as_str() {
+                "1" | "2" if !rest.starts_with("pretest") => Some(format!("set-{rest}")),
+                "3" if rest.starts_with("pretest") || rest == "t0-l3-v0" => Some("set-c3".into()),
+                _ => None,
+            };
+            i
+        })
+        .collect();
+    Pool::new(items, &Grid::standard())
+}
+
+/// The sets of a session's records, and whether one of them comes twice.
+fn sets_met_twice(pool: &Pool, records: &[Record]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut twice = Vec::new();
+    for r in records {
+        let item = pool.items().iter().find(|i| i.id == r.item).unwrap();
+        if let Some(set) = &item.set
+            && !seen.insert(set.clone())
+        {
+            twice.push(format!("{set} ({})", r.item));
+        }
+    }
+    twice
+}
+
+#[test]
+fn a_session_never_shows_two_items_of_one_set() {
+    let with_sets = pool_with_sets();
+    let without = pool();
+    let mut collisions_without = 0;
+    for seed in 0..30 {
+        let theta = f64::from(seed as u32 % 7) - 3.0;
+        for (rule, exposure) in [
+            (SessionRule::Mfi, false),
+            (SessionRule::Mfi, true),
+            (SessionRule::Kl, false),
+            (SessionRule::Random, false),
+            (SessionRule::Skills, false),
+        ] {
+            let config = SessionConfig {
+                rule,
+                randomesque: 2,
+                exposure: exposure.then(|| vec![0.5; with_sets.items().len()]),
+                ..SessionConfig::default()
+            };
+            let mut s = Session::new(&with_sets, plan(&with_sets), config.clone(), seed).unwrap();
+            run_to_end(&mut s, &with_sets, theta, seed);
+            let twice = sets_met_twice(&with_sets, s.records());
+            assert!(twice.is_empty(), "seed {seed}, {rule:?}: {twice:?}");
+            // Replay rebuilds the sets already shown.
+            let replayed =
+                Session::replay(&with_sets, plan(&with_sets), config.clone(), seed, s.records()).unwrap();
+            assert_eq!(replayed.records(), s.records());
+            // The same session on the same items without sets meets a set's two items (the
+            // check above is not empty).
+            let mut s = Session::new(&without, plan(&without), config, seed).unwrap();
+            run_to_end(&mut s, &without, theta, seed);
+            collisions_without += sets_met_twice(&with_sets, s.records()).len();
+        }
+    }
+    assert!(
+        collisions_without > 30,
+        "only {collisions_without} collisions without sets"
+    );
+}

@@ -25,6 +25,7 @@ pub fn pool_item(item: &Item) -> Option<PoolItem> {
             .iter()
             .map(|t| canonical_adjustment(t))
             .collect(),
+        set: item.set.clone(),
     })
 }
 

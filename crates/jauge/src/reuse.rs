@@ -144,6 +144,7 @@ mod tests {
             status: ItemStatus::Live,
             time_limit: None,
             accessibility: vec![],
+            set: None,
         }
     }
 

@@ -441,6 +441,7 @@ mod tests {
             status: ItemStatus::Live,
             time_limit: None,
             accessibility: vec![],
+            set: None,
         };
         let pool = Pool::new(
             vec![item("a", 1, -2.0), item("b", 1, -2.0), item("c", 2, -1.2)],
@@ -480,6 +481,7 @@ mod tests {
             status: ItemStatus::Live,
             time_limit: None,
             accessibility: vec![],
+            set: None,
         };
         let pool = Pool::new(
             vec![

@@ -320,7 +320,51 @@ fn stats(dir: &Path, json: bool) -> anyhow::Result<u8> {
     let statuses: Vec<String> = stats.statuses.iter().map(|(s, n)| format!("{s} {n}")).collect();
     writeln!(out, "items by status: {}", statuses.join(", "))?;
     writeln!(out, "skills with live items: {}", stats.skills.len())?;
+    print_multiple_right(&mut out, &stats)?;
     Ok(0)
+}
+
+/// The number of right options of the live multiple-choice items: in all (up to the largest
+/// present, with each count's share), then per competence as `right/options: items`.
+fn print_multiple_right(out: &mut impl Write, stats: &jauge_bank::Stats) -> io::Result<()> {
+    let total: usize = stats.multiple_right.values().sum();
+    if total == 0 {
+        return Ok(());
+    }
+    let largest = stats
+        .multiple_right
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(r, _)| *r)
+        .max()
+        .unwrap_or(1);
+    let counts: Vec<String> = stats
+        .multiple_right
+        .range(1..=largest)
+        .map(|(r, n)| format!("{r} right {n} ({:.0} %)", 100.0 * *n as f64 / total as f64))
+        .collect();
+    writeln!(
+        out,
+        "live multiple-choice items by number of right options: {}",
+        counts.join(", ")
+    )?;
+    writeln!(out, "right/options of live multiple-choice items per competence:")?;
+    let mut competences: Vec<&str> = stats
+        .multiple_shapes
+        .iter()
+        .map(|s| s.competence.as_str())
+        .collect();
+    competences.dedup();
+    for comp in competences {
+        let shapes: Vec<String> = stats
+            .multiple_shapes
+            .iter()
+            .filter(|s| s.competence == comp)
+            .map(|s| format!("{}/{}: {}", s.right, s.options, s.live))
+            .collect();
+        writeln!(out, "{comp:<6}{}", shapes.join(", "))?;
+    }
+    Ok(())
 }
 
 fn export(dir: &Path, format: ExportFormat, out: Option<&Path>) -> anyhow::Result<u8> {

@@ -1,16 +1,19 @@
-//! The checks across items (variants, repeated questions) and across cells (thin cells, single
-//! skills), run once every file is read.
+//! The checks across items (variants, repeated and near-identical questions, sets) and across
+//! cells (thin cells, single skills), run once every file is read.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Loader, MIN_LIVE_PER_CELL};
 use crate::diagnostic::{Severity, did_you_mean};
 use crate::model::{Item, Lang, Status, Tolerances, Translated};
 use crate::normalize::normalize;
+use crate::similarity::{SIMILAR_TEXT_THRESHOLD, similar_pairs};
 
 impl Loader {
-    /// Checks across items: variants, repeated questions.
+    /// Checks across items: variants, repeated questions, sets, near-identical questions.
     pub(super) fn cross_checks(&mut self) {
+        self.set_checks();
+        self.similar_texts();
         let mut seen: Translated<HashMap<String, usize>> = Translated::default();
         let tol = Tolerances::default();
         for (i, (item, pos)) in self.items.iter().zip(&self.positions).enumerate() {
@@ -111,6 +114,85 @@ impl Loader {
                     ));
                 }
             }
+        }
+    }
+
+    /// A set with a single item (not archived): a typo, or its partners were removed.
+    fn set_checks(&mut self) {
+        let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, item) in self.items.iter().enumerate() {
+            if let Some(set) = &item.set
+                && item.status != Status::Archived
+            {
+                members.entry(set).or_default().push(i);
+            }
+        }
+        for (set, list) in members {
+            if let [only] = list.as_slice()
+                && let Some(pos) = &self.positions[*only].set
+            {
+                let all: Vec<&str> = self.items.iter().filter_map(|x| x.set.as_deref()).collect();
+                let near = did_you_mean(set, all.into_iter().filter(|s| *s != set));
+                self.diags.push(
+                    pos.diag(
+                        Severity::Warning,
+                        "lonely-set",
+                        Some(&self.items[*only].id),
+                        format!("set `{set}` has no other item"),
+                        Some(match near {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => {
+                                "a set groups the items that give each other away: name the same set on the \
+                                 others, or remove it"
+                                    .into()
+                            }
+                        }),
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Pairs of items (not archived, not in one set) whose French questions are near-identical
+    /// ([`crate::similarity`]): one may give the other away.
+    fn similar_texts(&mut self) {
+        let tol = Tolerances::default();
+        let candidates: Vec<usize> = (0..self.items.len())
+            .filter(|&i| self.items[i].status != Status::Archived)
+            .collect();
+        let texts: Vec<&str> = candidates
+            .iter()
+            .map(|&i| self.items[i].text.fr.question.as_str())
+            .collect();
+        for (a, b, score) in similar_pairs(&texts, SIMILAR_TEXT_THRESHOLD) {
+            let (first, second) = (&self.items[candidates[a]], &self.items[candidates[b]]);
+            let same_set = first.set.is_some() && first.set == second.set;
+            // Identical questions are `same-text`.
+            let identical =
+                normalize(&first.text.fr.question, &tol) == normalize(&second.text.fr.question, &tol);
+            if same_set || identical {
+                continue;
+            }
+            let Some(pos) = &self.positions[candidates[b]].question.fr else {
+                continue;
+            };
+            self.diags.push(pos.diag(
+                Severity::Warning,
+                "similar-text",
+                Some(&second.id),
+                format!(
+                    "the French question is close to that of item `{}` ({}): similarity {score:.2} of their content words",
+                    first.id, first.location
+                ),
+                Some(format!(
+                    "if one gives the other away (same scenario, same fact), declare both in one set \
+                     (set = \"…\" on each), or rewrite one{}",
+                    match (&first.set, &second.set) {
+                        (Some(s), None) | (None, Some(s)) => format!("; one is already in set `{s}`"),
+                        _ => String::new(),
+                    }
+                )),
+            ));
         }
     }
 }

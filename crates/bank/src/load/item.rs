@@ -35,6 +35,7 @@ const ITEM_KEYS: &[&str] = &[
     "blank",
     "number",
     "examples",
+    "set",
 ];
 const TEXT_KEYS: &[&str] = &["question", "explanation"];
 const IRT_KEYS: &[&str] = &["a", "b", "c", "d", "reason"];
@@ -313,6 +314,17 @@ impl Loader {
             }
         }
         let variant_of = r.str(t, "variant_of");
+        let set = r.str(t, "set");
+        if let Some((name, span)) = &set
+            && !valid_tube_id(name)
+        {
+            r.error(
+                "invalid-id",
+                span.clone(),
+                format!("set name `{name}` may use only a-z, 0-9 and -"),
+                Some("e.g. set = \"licence-ouverte-reutilisation\"".into()),
+            );
+        }
 
         // Texts.
         let mut texts: Translated<ItemText> = Translated::default();
@@ -485,6 +497,7 @@ impl Loader {
         let pos = ItemPos {
             id: Pos::of(r.sink, id_pos),
             variant_of: variant_of.as_ref().map(|(_, s)| Pos::of(r.sink, s.clone())),
+            set: set.as_ref().map(|(_, s)| Pos::of(r.sink, s.clone())),
             question: question_pos,
         };
         let (id, _) = id?;
@@ -507,6 +520,7 @@ impl Loader {
             accessibility,
             status: status.unwrap_or(Status::Draft),
             variant_of: variant_of.map(|v| v.0),
+            set: set.map(|s| s.0).filter(|s| valid_tube_id(s)),
             examples: Examples::default(),
             parameters,
             location: pos.id.location(),

@@ -254,6 +254,7 @@ impl Pos {
 struct ItemPos {
     id: Pos,
     variant_of: Option<Pos>,
+    set: Option<Pos>,
     question: Translated<Option<Pos>>,
 }
 

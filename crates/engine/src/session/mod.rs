@@ -103,6 +103,8 @@ pub struct Session<'p> {
     administered: Vec<bool>,
     /// Items the Sympson–Hetter lottery set aside: never selected again in this session.
     set_aside: Vec<bool>,
+    /// The sets (`PoolItem::set`) of the items shown: no other item of them is shown.
+    sets_shown: Vec<String>,
     /// Pool items that pass the static hard constraints (history, accessibility, the plan's
     /// competences, tubes and maximum level).
     allowed: Vec<bool>,
@@ -198,6 +200,7 @@ impl<'p> Session<'p> {
             structure,
             administered: vec![false; pool.items.len()],
             set_aside: vec![false; pool.items.len()],
+            sets_shown: Vec::new(),
             allowed,
             records: Vec::new(),
             pending: None,
@@ -312,7 +315,13 @@ impl<'p> Session<'p> {
     }
 
     fn hard_ok(&self, pool_index: usize) -> bool {
-        self.allowed[pool_index] && !self.administered[pool_index] && !self.set_aside[pool_index]
+        self.allowed[pool_index]
+            && !self.administered[pool_index]
+            && !self.set_aside[pool_index]
+            && self.pool.items[pool_index]
+                .set
+                .as_ref()
+                .is_none_or(|s| !self.sets_shown.contains(s))
     }
 
     /// The level the current estimate reaches on the competence's pix scale
@@ -528,6 +537,11 @@ impl<'p> Session<'p> {
         };
         let score = raw && !late;
         self.administered[q.item] = true;
+        if let Some(set) = &self.pool.items[q.item].set
+            && !self.sets_shown.contains(set)
+        {
+            self.sets_shown.push(set.clone());
+        }
         self.last_item = Some(q.item);
         let it = &self.pool.items[q.item];
         self.records.push(Record {

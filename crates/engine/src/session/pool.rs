@@ -40,6 +40,9 @@ pub struct PoolItem {
     /// Accessibility tags: `no-<adjustment>` excludes the item for an agent with that
     /// adjustment (e.g. `no-screen-reader`).
     pub accessibility: Vec<String>,
+    /// The set of items that give each other away (same scenario, same fact), if any: a session
+    /// shows at most one item of a set.
+    pub set: Option<String>,
 }
 
 /// The live items of one competence, prepared for selection and scoring.
@@ -230,6 +233,7 @@ pub fn synthetic_pool(competences: usize, tubes: usize, max_level: u8, variants:
                         } else {
                             Vec::new()
                         },
+                        set: None,
                     });
                 }
             }
@@ -247,6 +251,7 @@ pub fn synthetic_pool(competences: usize, tubes: usize, max_level: u8, variants:
                 status: ItemStatus::Pretest,
                 time_limit: None,
                 accessibility: Vec::new(),
+                set: None,
             });
         }
     }
