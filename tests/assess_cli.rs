@@ -133,6 +133,15 @@ fn recorded(db: &str, agent: &str) -> Recorded {
 
 /// Reads the child's stdout until a prompt (`> `) or the end; answers by the prompt's hint.
 fn drive_plain(args: &[&str], stop_after: Option<usize>) -> (i32, String, Vec<String>) {
+    drive_plain_with(args, stop_after, "site:")
+}
+
+/// [`drive_plain`], typing `text_answer` to every text question.
+fn drive_plain_with(
+    args: &[&str],
+    stop_after: Option<usize>,
+    text_answer: &str,
+) -> (i32, String, Vec<String>) {
     let mut child = cmd(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -182,7 +191,7 @@ fn drive_plain(args: &[&str], stop_after: Option<usize>) -> (i32, String, Vec<St
             let n: usize = hint.split_whitespace().next().unwrap().parse().unwrap();
             vec!["ET"; n].join(" | ")
         } else {
-            "site:".to_owned()
+            text_answer.to_owned()
         };
         if !hint.contains("un nombre") || refused_number && line == "120" {
             answers += 1;
@@ -279,6 +288,89 @@ fn a_session_stopped_at_a_question_resumes_on_that_question() {
         "{}",
         text(&o.stderr)
     );
+}
+
+#[test]
+fn pretest_questions_are_shown_by_the_command_line_stored_as_pretest_and_never_scored() {
+    // the example bank's only text question, `operateurs-site-1`, is a pretest item
+    let dir = TempDir::new("pretest");
+    let db = dir.db();
+    let run = |agent: &str, text_answer: &str| {
+        let (code, out, _) = drive_plain_with(
+            &[
+                "assess", "--agent", agent, "--bank", EXAMPLES, "--db", &db, "--seed", "11",
+            ],
+            None,
+            text_answer,
+        );
+        assert_eq!(code, 0, "{out}");
+        out
+    };
+    let right = run("ines", "site:");
+    let wrong = run("jules", "inurl:");
+    for out in [&right, &wrong] {
+        assert!(
+            out.contains("Quel opérateur limite la recherche à un seul site"),
+            "the pretest question is shown: {out}"
+        );
+    }
+    // never among the questions missed, although `inurl:` is wrong
+    let missed = |out: &str| {
+        out.split("Les questions manquées")
+            .nth(1)
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(!missed(&wrong).contains("un seul site"), "{wrong}");
+    let store = Store::open_existing(Path::new(&db)).unwrap();
+    let session = |agent: &str| store.agent_record(agent).unwrap().sessions.remove(0);
+    let (ines, jules) = (session("ines"), session("jules"));
+    for ((_, rs, _), score) in [(&ines, 1), (&jules, 0)] {
+        let pretest: Vec<_> = rs.iter().filter(|r| r.pretest).collect();
+        assert_eq!(pretest.len(), 1, "{rs:?}");
+        assert_eq!(pretest[0].item, "operateurs-site-1");
+        assert_eq!(pretest[0].score, score, "its verdict is recorded");
+        assert!(
+            pretest[0].theta.is_none(),
+            "no θ is computed after a pretest answer"
+        );
+        assert!(
+            rs.iter()
+                .filter(|r| !r.pretest)
+                .all(|r| r.item != "operateurs-site-1")
+        );
+    }
+    // the same seed, the other answers alike: the pretest verdict changes nothing scored
+    let scored = |rs: &[jauge::store::ResponseRecord], ps: &[jauge::store::ProfileSnapshot]| {
+        let items: Vec<_> = rs
+            .iter()
+            .filter(|r| !r.pretest)
+            .map(|r| (r.step, r.item.clone(), r.score, r.theta, r.se))
+            .collect();
+        let profile: Vec<_> = ps
+            .iter()
+            .map(|p| (p.competence.clone(), p.theta, p.se, p.pix, p.level))
+            .collect();
+        (items, profile)
+    };
+    assert_eq!(scored(&ines.1, &ines.2), scored(&jules.1, &jules.2));
+    // exported with `pretest` = 1 for calibration
+    let out = dir.0.join("r.csv");
+    let o = jauge(&[
+        "export",
+        "--format",
+        "csv",
+        "--responses",
+        "--out",
+        out.to_str().unwrap(),
+        "--db",
+        &db,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let pretest_rows: Vec<&str> = csv.lines().filter(|l| l.contains("operateurs-site-1")).collect();
+    assert_eq!(pretest_rows.len(), 2, "{csv}");
+    assert!(pretest_rows.iter().all(|l| l.ends_with(",1")), "{csv}");
 }
 
 // ---------------------------------------------------------------- simulation

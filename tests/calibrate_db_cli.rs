@@ -224,6 +224,70 @@ fn calibrates_each_competence_from_the_store_and_anchors_on_the_previous_calibra
 }
 
 #[test]
+fn simulated_sessions_are_left_out_unless_asked() {
+    let dir = TempDir::new("simulated");
+    let bank = dir.0.join("bank");
+    std::fs::create_dir_all(&bank).unwrap();
+    write_bank(&bank);
+    let db = dir.0.join("j.db");
+    write_responses(&db, 300, 11);
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "calibrate".to_owned(),
+            "--db".into(),
+            s(&db),
+            "--bank".into(),
+            s(&bank),
+            "--model".into(),
+            "2pl".into(),
+            "--json".into(),
+        ];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        jauge(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let persons = |o: &Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let p: Vec<u64> = v["competences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["persons"].as_u64().unwrap())
+            .collect();
+        (p, v["simulated_sessions_left_out"].as_i64().unwrap())
+    };
+    // a third of the sessions are simulated agents answering from the items' own model
+    Store::open(&db)
+        .unwrap()
+        .connection()
+        .execute("UPDATE session SET simulated = 1 WHERE id <= 100", [])
+        .unwrap();
+    // --include-simulated first: a calibration written now would anchor the next run's items
+    assert_eq!(persons(&run(&["--include-simulated"])), (vec![300, 300], 0));
+    for f in std::fs::read_dir(bank.join("calibration")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    assert_eq!(persons(&run(&[])), (vec![200, 200], 100));
+    for f in std::fs::read_dir(bank.join("calibration")).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    // nothing but simulated sessions: refused, saying why and how to use them anyway
+    Store::open(&db)
+        .unwrap()
+        .connection()
+        .execute("UPDATE session SET simulated = 1", [])
+        .unwrap();
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("300 session(s)") && err.contains("simulated") && err.contains("--include-simulated"),
+        "{err}"
+    );
+}
+
+#[test]
 fn refuses_missing_database_and_bad_combinations() {
     let dir = TempDir::new("bad");
     let bank = dir.0.join("bank");

@@ -65,12 +65,12 @@ fn export_formats_filters_and_pseudonyms() {
         "agent,organisation,campaign,assessed_at,total_pix,bank_version,scoring_version,c1_1_level,"
     ));
     assert!(header.ends_with(
-        ",c5_2_level,c5_2_pix,c5_2_pix_low,c5_2_pix_high,c5_2_theta,c5_2_se,c5_2_theta_separate,c5_2_se_separate"
+        ",c5_2_level,c5_2_pix,c5_2_pix_low,c5_2_pix_high,c5_2_theta,c5_2_se,c5_2_theta_separate,c5_2_se_separate,structure"
     ));
     assert_eq!(
         header.split(',').count(),
-        7 + 16 * 8,
-        "every competence of the bank"
+        7 + 16 * 8 + 1,
+        "every competence of the bank, then the profile structure"
     );
     assert_eq!(text.lines().count(), 3);
     assert!(text.contains(&format!(

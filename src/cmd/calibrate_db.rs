@@ -94,7 +94,27 @@ pub fn run(
             "note: {unknown} response(s) to items no longer in the bank are left out"
         );
     }
+    // simulated sessions left out, said in the summary (and in the refusal when nothing is left)
+    let simulated_left_out: i64 = if include_simulated {
+        0
+    } else {
+        store.connection().query_row(
+            "SELECT count(*) FROM session s WHERE s.simulated = 1
+             AND EXISTS (SELECT 1 FROM response r WHERE r.session_id = s.id)",
+            [],
+            |r| r.get(0),
+        )?
+    };
     if by_comp.is_empty() {
+        if simulated_left_out > 0 {
+            bail!(
+                "{}: no recorded response to calibrate from: the {simulated_left_out} session(s) \
+                 with responses are simulated (jauge assess --simulate-theta), left out because \
+                 simulated agents answer from the items' own provisional model; pass \
+                 --include-simulated to use them anyway",
+                db.display()
+            );
+        }
         bail!("{}: no recorded response to calibrate from", db.display());
     }
     let mut fits = Vec::new();
@@ -248,6 +268,7 @@ pub fn run(
             "competences": comps,
             "calibration_file": if written > 0 { Value::String(file.display().to_string()) } else { Value::Null },
             "items_written": written,
+            "simulated_sessions_left_out": simulated_left_out,
         }))?;
     } else {
         let mut out = std::io::stdout().lock();
@@ -269,6 +290,12 @@ pub fn run(
             writeln!(out, "wrote {written} item(s) to {}", file.display())?;
         } else {
             writeln!(out, "no item could be calibrated; nothing written")?;
+        }
+        if simulated_left_out > 0 {
+            writeln!(
+                out,
+                "{simulated_left_out} simulated session(s) left out (--include-simulated to use them)"
+            )?;
         }
     }
     Ok(if fits.iter().all(|f| f.converged) { 0 } else { 1 })

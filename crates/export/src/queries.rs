@@ -110,6 +110,8 @@ fn profile_columns(competences: &[String]) -> Result<Vec<Column>> {
             cols.push(Column::new(format!("{p}_{f}"), ty));
         }
     }
+    // an extension of the contract's columns: the profile structure the scores assumed
+    cols.push(Column::new("structure", ColType::Str));
     Ok(cols)
 }
 
@@ -132,6 +134,9 @@ struct SnapRow {
     values: [Cell; PER_COMPETENCE],
     assessed_at: i64,
     simulated: bool,
+    /// The profile structure the score assumed (`None`: recorded before scoring version 2,
+    /// whose model was the independent one).
+    structure: Option<String>,
 }
 
 fn snap_row(r: &Row<'_>) -> rusqlite::Result<SnapRow> {
@@ -158,14 +163,31 @@ fn snap_row(r: &Row<'_>) -> rusqlite::Result<SnapRow> {
         ],
         assessed_at: r.get(16)?,
         simulated: r.get(19)?,
+        structure: r.get(20)?,
     })
+}
+
+/// One competence's result in the row being assembled.
+struct Scored {
+    values: [Cell; PER_COMPETENCE],
+    assessed_at: i64,
+    simulated: bool,
+    scoring_version: String,
+    structure: String,
+}
+
+/// The distinct values, in order, joined by commas: one value when the row's scores agree
+/// (`2`), every one when a row mixes scores of several versions or structures (`1,2`).
+fn distinct<'a>(values: impl Iterator<Item = &'a str>) -> Option<String> {
+    let set: std::collections::BTreeSet<&str> = values.collect();
+    (!set.is_empty()).then(|| set.into_iter().collect::<Vec<_>>().join(","))
 }
 
 /// The current row being assembled: one agent (latest per competence) or one session.
 struct Pending {
     head: Option<SnapRow>,
-    /// Per competence: its values, when assessed, and whether a simulated session gave them.
-    per_competence: BTreeMap<String, ([Cell; PER_COMPETENCE], i64, bool)>,
+    /// Per competence: its result, when assessed.
+    per_competence: BTreeMap<String, Scored>,
 }
 
 /// Which optional trailing columns a profile export has.
@@ -195,30 +217,33 @@ fn emit(
     row.push(id(&head.agent));
     row.push(head.organisation.clone().map_or(Cell::Null, Cell::Str));
     row.push(head.campaign.clone().map_or(Cell::Null, Cell::Str));
-    let assessed = p
-        .per_competence
+    let scores = &p.per_competence;
+    let assessed = scores
         .values()
-        .map(|(_, at, _)| *at)
+        .map(|s| s.assessed_at)
         .max()
         .unwrap_or(head.finished_at);
     row.push(Cell::Ts(assessed));
-    let total: i64 = p
-        .per_competence
+    let total: i64 = scores
         .values()
-        .map(|(v, _, _)| if let Cell::Int(x) = v[1] { x } else { 0 })
+        .map(|s| if let Cell::Int(x) = s.values[1] { x } else { 0 })
         .sum();
-    let simulated = p.per_competence.values().any(|(_, _, s)| *s);
+    let simulated = scores.values().any(|s| s.simulated);
     row.push(Cell::Int(total));
     row.push(Cell::Str(head.bank_version.clone()));
-    row.push(Cell::Str(head.scoring_version.clone()));
+    let version = distinct(scores.values().map(|s| s.scoring_version.as_str()))
+        .unwrap_or_else(|| head.scoring_version.clone());
+    row.push(Cell::Str(version));
+    let structure = distinct(scores.values().map(|s| s.structure.as_str()));
     row.resize(width, Cell::Null);
-    for (code, (values, _, _)) in std::mem::take(&mut p.per_competence) {
+    for (code, scored) in std::mem::take(&mut p.per_competence) {
         if let Some(&k) = index.get(code.as_str()) {
-            for (j, v) in values.into_iter().enumerate() {
+            for (j, v) in scored.values.into_iter().enumerate() {
                 row[7 + PER_COMPETENCE * k + j] = v;
             }
         }
     }
+    row[7 + PER_COMPETENCE * index.len()] = structure.map_or(Cell::Null, Cell::Str);
     let mut last = width;
     if trailing.simulated {
         last -= 1;
@@ -366,7 +391,7 @@ pub fn export_profiles(
     let sql = format!(
         "SELECT s.agent_id, s.id, i.external_id, o.code, c.name, s.uid, s.finished_at, s.bank_version,
                 p.scoring_version, p.competence, p.level, p.pix, p.pix_low, p.pix_high, p.theta, p.se,
-                p.assessed_at, p.theta_separate, p.se_separate, s.simulated
+                p.assessed_at, p.theta_separate, p.se_separate, s.simulated, p.structure
          FROM session s
          JOIN profile_snapshot p ON p.session_id = s.id AND p.superseded_at IS NULL
          LEFT JOIN agent_identity i ON i.agent_id = s.agent_id
@@ -406,7 +431,13 @@ pub fn export_profiles(
             // rows come oldest session first: a later one overwrites each competence it assessed
             cur.per_competence.insert(
                 r.competence.clone(),
-                (r.values.clone(), r.assessed_at, r.simulated),
+                Scored {
+                    values: r.values.clone(),
+                    assessed_at: r.assessed_at,
+                    simulated: r.simulated,
+                    scoring_version: r.scoring_version.clone(),
+                    structure: r.structure.clone().unwrap_or_else(|| "independent".into()),
+                },
             );
             cur.head = Some(r);
         }

@@ -171,7 +171,7 @@ fn latest_profile_per_agent_in_csv() {
             "c1_1_se_separate"
         ]
     );
-    assert_eq!(h.len(), 7 + 16);
+    assert_eq!(h.len(), 7 + 16 + 1, "the contract's columns, then `structure`");
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     // alice: 1.1 from September (30 pix), 4.2 from March (20 pix): the latest per competence
     assert_eq!(&rows[0][0], "alice@rhone.gouv.fr");
@@ -181,10 +181,57 @@ fn latest_profile_per_agent_in_csv() {
     assert_eq!(&rows[0][5], "bank-b");
     assert_eq!((&rows[0][7], &rows[0][8], &rows[0][16]), ("3", "30", "20"));
     assert_eq!(&rows[0][6], "1", "the scoring version of the scores");
+    assert_eq!(&h[23], "structure");
+    assert_eq!(&rows[0][23], "independent", "scores of version 1: independent");
     assert_eq!(&rows[1][0], "bob@chu-lille.fr");
     assert_eq!(&rows[1][7], "", "never assessed: empty");
     assert_eq!(&rows[1][16], "41");
     assert_eq!(s.audit_log().unwrap().last().unwrap().command, "export");
+
+    // alice's September score of 1.1 under scoring version 2 with the assumed structure: her row
+    // mixes it with March's version-1 score of 4.2, and says both (never a v1 score labelled 2)
+    s.connection()
+        .execute(
+            "UPDATE profile_snapshot SET scoring_version = '2', structure = 'assumed'
+             WHERE competence = '1.1' AND pix = 30",
+            [],
+        )
+        .unwrap();
+    let read = |s: &mut Store, all_sessions: bool| {
+        export_profiles(
+            s,
+            &comps(),
+            &Filter::default(),
+            all_sessions,
+            target(Format::Csv, &out, None),
+            &mut |_| {},
+        )
+        .unwrap();
+        let mut r = csv::Reader::from_path(&out).unwrap();
+        r.records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_owned(), r[6].to_owned(), r[23].to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    let row = |a: &str, v: &str, st: &str| (a.to_owned(), v.to_owned(), st.to_owned());
+    assert_eq!(
+        read(&mut s, false),
+        [
+            row("alice@rhone.gouv.fr", "1,2", "assumed,independent"),
+            row("bob@chu-lille.fr", "1", "independent")
+        ]
+    );
+    // one row per session: each session's own scores
+    assert_eq!(
+        read(&mut s, true),
+        [
+            row("alice@rhone.gouv.fr", "1", "independent"),
+            row("alice@rhone.gouv.fr", "2", "assumed"),
+            row("bob@chu-lille.fr", "1", "independent")
+        ]
+    );
 }
 
 #[test]

@@ -43,6 +43,10 @@ fn scores_are_version_2_with_their_separate_score_and_version_1_ones_are_rescore
     let json = p.to_json();
     assert_eq!(json["scoring_version"], "2");
     assert_eq!(json["structure"], "independent");
+    let h = j.history("ana").unwrap()[0].to_json();
+    assert_eq!(h["structure"], "independent", "{h}");
+    assert_eq!(h["competences"][0]["structure"], "independent", "{h}");
+    assert!(h["competences"][0]["theta_separate"].is_f64(), "{h}");
     let c11 = &json["competences"][0];
     assert_eq!(c11["code"], "1.1");
     assert!(
@@ -59,7 +63,7 @@ fn scores_are_version_2_with_their_separate_score_and_version_1_ones_are_rescore
             .execute_batch(
                 "UPDATE session SET scoring_version = '1';
                  UPDATE profile_snapshot SET scoring_version = '1', pix = pix - 1, theta = theta - 0.25,
-                        theta_separate = theta - 0.25, se_separate = se;",
+                        theta_separate = theta - 0.25, se_separate = se, structure = NULL;",
             )
             .unwrap();
     }
@@ -71,10 +75,12 @@ fn scores_are_version_2_with_their_separate_score_and_version_1_ones_are_rescore
             .filter_map(|c| c.score.as_ref())
             .all(|s| s.scoring_version == "1")
     );
-    assert_eq!(
-        j.history("ana").unwrap()[0].to_json()["competences"][0]["scoring_version"],
-        "1"
-    );
+    let h = j.history("ana").unwrap()[0].to_json();
+    assert_eq!(h["competences"][0]["scoring_version"], "1");
+    // version 1 recorded no structure: its model was the independent one, and says so
+    assert_eq!(h["structure"], "independent", "{h}");
+    assert_eq!(h["competences"][0]["structure"], "independent", "{h}");
+    assert_eq!(p.to_json()["structure"], "independent");
     // a rescore recomputes them from the stored responses: the live session's own scores
     clock.advance(60_000);
     let r = j.rescore(None, &clock).unwrap();

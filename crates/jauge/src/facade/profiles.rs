@@ -53,7 +53,8 @@ impl CompetenceResult {
             "theta_separate": p.and_then(|p| p.theta_separate).map(num),
             "se_separate": p.and_then(|p| p.se_separate).map(num),
             "scoring_version": p.map(|p| p.scoring_version.clone()),
-            "structure": p.and_then(|p| p.structure.clone()),
+            // scores recorded before scoring version 2 did not say: its model was independent
+            "structure": p.map(|p| p.structure.as_deref().unwrap_or("independent")),
             "session": self.session,
             "simulated": self.simulated,
             "not_assessed": self.not_assessed,
@@ -112,6 +113,10 @@ pub struct HistoryEntry {
     /// The scoring version it was run under (its scores may have been rescored since: each
     /// competence says the version of its score in force).
     pub scoring_version: String,
+    /// The profile structure the session's scores assumed (`assumed`, `estimated` or
+    /// `independent`; scores recorded before scoring version 2 were independent); `None` when
+    /// the session scored no competence.
+    pub structure: Option<String>,
     /// Answered by a simulated agent.
     pub simulated: bool,
     /// Every competence of the bank, with this session's result.
@@ -126,6 +131,7 @@ impl HistoryEntry {
             "finished_at": self.finished_at.map(|t| t.to_string()),
             "bank_version": self.bank_version,
             "scoring_version": self.scoring_version,
+            "structure": self.structure,
             "simulated": self.simulated,
             "competences": self.competences.iter().map(CompetenceResult::to_json).collect::<Vec<_>>(),
         })
@@ -287,7 +293,13 @@ impl Jauge {
                         },
                     })
                     .collect();
+                let structure = snaps.first().map(|p| {
+                    p.structure
+                        .clone()
+                        .unwrap_or_else(|| self.structure_label(false).into())
+                });
                 HistoryEntry {
+                    structure,
                     session: s.uid,
                     finished_at: s.finished_at,
                     bank_version: s.bank_version,
