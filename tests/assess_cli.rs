@@ -373,6 +373,37 @@ fn pretest_questions_are_shown_by_the_command_line_stored_as_pretest_and_never_s
     assert!(pretest_rows.iter().all(|l| l.ends_with(",1")), "{csv}");
 }
 
+#[test]
+fn a_question_mark_alone_is_i_dont_know_in_plain_mode() {
+    let dir = TempDir::new("dontknow");
+    let db = dir.db();
+    let o = jauge_with_input(
+        &[
+            "assess", "--agent", "kim", "--bank", EXAMPLES, "--db", &db, "--seed", "3", "--plain",
+        ],
+        &" ? \n".repeat(400),
+    );
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", text(&o.stderr));
+    assert!(
+        out.contains("(? si vous ne savez pas) > "),
+        "every prompt says how: {out}"
+    );
+    assert!(!out.contains("attendu"), "never refused as malformed: {out}");
+    let store = Store::open_existing(Path::new(&db)).unwrap();
+    let (session, rs, ps) = store.agent_record("kim").unwrap().sessions.remove(0);
+    assert_eq!(session.state.as_str(), "finished");
+    assert!(rs.len() > 3, "{rs:?}");
+    for r in &rs {
+        assert_eq!(
+            (r.status.as_str(), r.score, r.raw_answer.as_str()),
+            ("dontknow", 0, r#"{"kind":"dontknow"}"#),
+            "{r:?}"
+        );
+    }
+    assert!(ps.iter().all(|p| p.level <= 1), "{ps:?}");
+}
+
 // ---------------------------------------------------------------- simulation
 
 fn simulate(db: &str, agent: &str, seed: &str, extra: &[&str]) -> Output {
@@ -561,8 +592,28 @@ fn profiles_list_every_competence_with_the_contract_keys() {
     for s in sessions {
         assert!(s["session"].is_string() && s["finished_at"].is_string());
         assert_eq!(s["simulated"], true);
+        assert_eq!(s["structure"], "independent");
         assert_eq!(s["competences"].as_array().unwrap().len(), 16);
     }
+    // the text views say the structure and label the simulated sessions too
+    let shown = text(&jauge(&["profile", "show", "ana", "--db", &db]).stdout);
+    assert!(
+        shown
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("pix (structure independent) [includes simulated sessions]"),
+        "{shown}"
+    );
+    let history = text(&jauge(&["profile", "history", "ana", "--db", &db]).stdout);
+    let heads: Vec<&str> = history.lines().filter(|l| l.starts_with("session ")).collect();
+    assert_eq!(heads.len(), 2, "{history}");
+    assert!(
+        heads
+            .iter()
+            .all(|l| l.ends_with("(structure independent) [simulated]")),
+        "{history}"
+    );
     // "latest" is the latest finished result per competence: 2.1 from the second session
     let second_21 = sessions[1]["competences"]
         .as_array()

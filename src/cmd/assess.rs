@@ -429,6 +429,10 @@ fn hint(q: &QuestionView, lang: Lang) -> String {
 /// Parses one plain-mode line into an answer; `Err` is the message to print before reading again.
 fn parse_plain(line: &str, q: &QuestionView, lang: Lang) -> Result<Answer, String> {
     let line = line.trim_end_matches(['\r', '\n']);
+    // a line holding only `?` is "I don't know", to any question (CONTRACTS.md)
+    if line.trim() == DONT_KNOW_KEY {
+        return Ok(Answer::DontKnow);
+    }
     let bad = || format!("{} {}", tr(lang, "attendu :", "expected:"), hint(q, lang));
     let pick = |s: &str| -> Result<String, String> {
         let k: usize = s.trim().parse().map_err(|_| bad())?;
@@ -474,7 +478,7 @@ fn read_plain(
     lang: Lang,
 ) -> anyhow::Result<Asked> {
     loop {
-        write!(out, "{} > ", hint(q, lang))?;
+        write!(out, "{} ({}) > ", hint(q, lang), dont_know_hint(lang))?;
         out.flush()?;
         let mut line = String::new();
         if stdin.read_line(&mut line).context("reading the answer")? == 0 {
@@ -488,6 +492,28 @@ fn read_plain(
     }
 }
 
+/// What an agent types, alone on the line, for "I don't know".
+const DONT_KNOW_KEY: &str = "?";
+
+/// How to say "I don't know", shown with every prompt.
+fn dont_know_hint(lang: Lang) -> &'static str {
+    tr(lang, "? si vous ne savez pas", "? if you don't know")
+}
+
+/// The last entry of every list of options: "I don't know".
+fn dont_know_label(lang: Lang) -> String {
+    tr(lang, "Je ne sais pas", "I don't know").to_owned()
+}
+
+/// A typed answer: `?` alone is "I don't know".
+fn typed(s: String, answer: impl FnOnce(String) -> Answer) -> Answer {
+    if s.trim() == DONT_KNOW_KEY {
+        Answer::DontKnow
+    } else {
+        answer(s)
+    }
+}
+
 fn interrupted(e: &inquire::InquireError) -> bool {
     matches!(
         e,
@@ -496,12 +522,22 @@ fn interrupted(e: &inquire::InquireError) -> bool {
 }
 
 fn ask(q: &QuestionView, lang: Lang) -> anyhow::Result<Asked> {
-    let labels: Vec<String> = q
+    let mut labels: Vec<String> = q
         .question
         .options
         .iter()
         .map(|o| inline(&o.text, false))
         .collect();
+    // "I don't know", after the options
+    let dont_know = labels.len();
+    if !labels.is_empty() {
+        labels.push(dont_know_label(lang));
+    }
+    let typed_help = format!(
+        "{} ; {}",
+        tr(lang, "Entrée pour valider", "Enter to answer"),
+        dont_know_hint(lang)
+    );
     let result = match q.question.item_type {
         ItemType::Single => inquire::Select::new(tr(lang, "Votre réponse :", "Your answer:"), labels)
             .with_help_message(tr(
@@ -512,7 +548,13 @@ fn ask(q: &QuestionView, lang: Lang) -> anyhow::Result<Asked> {
             .without_filtering()
             .with_page_size(12)
             .raw_prompt()
-            .map(|o| Answer::Options(vec![q.question.options[o.index].id.clone()])),
+            .map(|o| {
+                if o.index == dont_know {
+                    Answer::DontKnow
+                } else {
+                    Answer::Options(vec![q.question.options[o.index].id.clone()])
+                }
+            }),
         ItemType::Multiple => inquire::MultiSelect::new(tr(lang, "Vos réponses :", "Your answers:"), labels)
             .with_help_message(tr(
                 lang,
@@ -521,8 +563,27 @@ fn ask(q: &QuestionView, lang: Lang) -> anyhow::Result<Asked> {
             ))
             .without_filtering()
             .with_page_size(12)
+            .with_validator(move |ticked: &[inquire::list_option::ListOption<&String>]| {
+                Ok(
+                    if ticked.len() > 1 && ticked.iter().any(|o| o.index == dont_know) {
+                        inquire::validator::Validation::Invalid(
+                            tr(
+                                lang,
+                                "« Je ne sais pas » se coche seul",
+                                "\"I don't know\" is ticked alone",
+                            )
+                            .into(),
+                        )
+                    } else {
+                        inquire::validator::Validation::Valid
+                    },
+                )
+            })
             .raw_prompt()
             .map(|v| {
+                if v.iter().any(|o| o.index == dont_know) {
+                    return Answer::DontKnow;
+                }
                 Answer::Options(
                     v.into_iter()
                         .map(|o| q.question.options[o.index].id.clone())
@@ -535,20 +596,23 @@ fn ask(q: &QuestionView, lang: Lang) -> anyhow::Result<Asked> {
                 None => tr(lang, "Votre réponse :", "Your answer:").into(),
             };
             inquire::Text::new(&msg)
-                .with_help_message(&hint(q, lang))
+                .with_help_message(&format!("{} ; {}", hint(q, lang), dont_know_hint(lang)))
                 .prompt()
-                .map(Answer::Number)
+                .map(|s| typed(s, Answer::Number))
         }
         ItemType::Text => inquire::Text::new(tr(lang, "Votre réponse :", "Your answer:"))
+            .with_help_message(&typed_help)
             .prompt()
-            .map(|s| Answer::Texts(vec![s])),
+            .map(|s| typed(s, |s| Answer::Texts(vec![s]))),
         ItemType::Blanks | ItemType::BlanksAnyOrder => {
             let n = q.question.blanks.len();
             let mut texts = Vec::with_capacity(n);
             let mut res = Ok(());
             for k in 0..n {
                 let msg = format!("[{}] ({}/{n}) :", k + 1, k + 1);
-                match inquire::Text::new(&msg).prompt() {
+                match inquire::Text::new(&msg).with_help_message(&typed_help).prompt() {
+                    // `?` at any blank: "I don't know" for the whole question
+                    Ok(s) if s.trim() == DONT_KNOW_KEY => return Ok(Asked::Answer(Answer::DontKnow)),
                     Ok(s) => texts.push(s),
                     Err(e) => {
                         res = Err(e);

@@ -122,9 +122,10 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
             } else {
                 writeln!(
                     std::io::stdout(),
-                    "{}: {} pix{}{}",
+                    "{}: {} pix (structure {}){}{}",
                     p.agent,
                     p.total_pix,
+                    p.structure,
                     version_note(&p.scoring_version),
                     if p.simulated {
                         " [includes simulated sessions]"
@@ -147,9 +148,13 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
                 for s in &h {
                     writeln!(
                         std::io::stdout(),
-                        "session {} finished {}{}{}",
+                        "session {} finished {}{}{}{}",
                         s.session,
                         s.finished_at.map(|t| t.to_string()).unwrap_or_default(),
+                        s.structure
+                            .as_deref()
+                            .map(|st| format!(" (structure {st})"))
+                            .unwrap_or_default(),
                         version_note(&s.scoring_version),
                         if s.simulated { " [simulated]" } else { "" }
                     )?;
