@@ -387,7 +387,9 @@ fn the_log_holds_no_agent_id_link_or_token_secret() {
         .to_owned();
     let q = started.body["question"].clone();
     let answer = jauge_load::agent::choose_answer(&q, &session);
-    let calls: Vec<(&str, String, Option<&str>, Option<Value>, u16)> = vec![
+    // (method, path, token, body, status)
+    type Call<'a> = (&'a str, String, Option<&'a str>, Option<Value>, u16);
+    let calls: Vec<Call> = vec![
         (
             "POST",
             format!("/api/v1/sessions/{session}/answers"),
