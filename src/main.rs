@@ -52,6 +52,11 @@ enum Command {
     /// Campaigns (named plans): create, list, show.
     #[command(subcommand)]
     Campaign(cmd::campaign::CampaignCommand),
+    /// Run the HTTP service (JSON API, agents' session links, health, metrics) until SIGTERM.
+    Serve(Box<cmd::serve::ServeArgs>),
+    /// API tokens of the service: create (shown once), list, revoke.
+    #[command(subcommand)]
+    Token(cmd::serve::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +85,8 @@ fn main() -> ExitCode {
         Command::Profile(c) => cmd::profile::run(c),
         Command::Organisation(c) => cmd::campaign::run_organisation(c),
         Command::Campaign(c) => cmd::campaign::run_campaign(c),
+        Command::Serve(a) => cmd::serve::run(*a),
+        Command::Token(c) => cmd::serve::run_token(c),
     };
     cmd::finish(result)
 }

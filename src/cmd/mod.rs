@@ -18,6 +18,7 @@ pub mod key;
 pub mod profile;
 pub mod purge;
 pub mod render;
+pub mod serve;
 pub mod simulate;
 
 /// Reports a command's outcome and turns it into the process exit status.

@@ -21,8 +21,10 @@
 //! ```
 #![deny(missing_docs)]
 
+mod access;
 mod audit;
 mod classify;
+mod durability;
 mod error;
 mod ids;
 mod lock;
@@ -34,7 +36,9 @@ mod schema;
 mod scores;
 mod store;
 
+pub use access::{ApiToken, NewToken, Scope, SessionStatus, is_link_shaped, is_token_shaped, secret_hash};
 pub use audit::{OsUser, os_user};
+pub use durability::WalSync;
 pub use error::StoreError;
 pub use ids::{MAX_AGENT_ID_BYTES, normalize_agent_id, validate_agent_id, validate_code};
 pub use lock::{DEFAULT_LOCK_WAIT, lock_wait, set_default_lock_wait};

@@ -5,7 +5,7 @@
 //! [`SCHEMA_VERSION`] is refused, untouched.
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The migrations, in order: `MIGRATIONS[k]` takes the schema from version k to k + 1.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -165,6 +165,26 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         answers     INTEGER NOT NULL,
         reason      TEXT NOT NULL,
         PRIMARY KEY (session_id, competence)
+    );
+    "#,
+    // 3 → 4: the HTTP service's credentials (`access.rs`): organisation and admin API tokens, and
+    // the agents' session links. Only SHA-256 hashes of the secrets are kept.
+    r#"
+    CREATE TABLE api_token (
+        id              INTEGER PRIMARY KEY,
+        public_id       TEXT NOT NULL UNIQUE,
+        hash            TEXT NOT NULL UNIQUE,
+        organisation_id INTEGER REFERENCES organisation(id),
+        admin           INTEGER NOT NULL CHECK (admin IN (0, 1)),
+        label           TEXT NOT NULL DEFAULT '',
+        created_at      INTEGER NOT NULL,
+        revoked_at      INTEGER,
+        CHECK ((admin = 1) = (organisation_id IS NULL))
+    );
+    CREATE TABLE session_link (
+        session_id  INTEGER PRIMARY KEY REFERENCES session(id) ON DELETE CASCADE,
+        hash        TEXT NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL
     );
     "#,
 ];

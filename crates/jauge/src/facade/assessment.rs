@@ -109,12 +109,12 @@ pub(crate) struct Shown {
 #[derive(Debug)]
 pub struct Assessment<'j> {
     jauge: &'j Jauge,
-    record: SessionRecord,
+    pub(super) record: SessionRecord,
     plan: jauge_engine::Plan,
     session: Session<'j>,
     lang: Lang,
-    shown: Option<Shown>,
-    broken: bool,
+    pub(super) shown: Option<Shown>,
+    pub(super) broken: bool,
 }
 
 impl<'j> Assessment<'j> {

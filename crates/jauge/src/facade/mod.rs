@@ -17,6 +17,7 @@ use crate::reuse::ReusePolicy;
 use crate::{Error, Result};
 
 pub mod assessment;
+mod by_uid;
 pub mod profiles;
 pub mod rescore;
 pub mod sessions;

@@ -1,0 +1,239 @@
+//! `jauge-load`: runs N simulated agents through full sessions against `jauge serve` and reports
+//! answers per second, latency, errors, the server's CPU and memory per session in progress, and
+//! the disk's raw rate of durable single-row commits measured in the same run.
+//!
+//! ```text
+//! cargo build --release
+//! target/release/jauge-load --jauge target/release/jauge --agents 1000 --think-ms 900 --duration 60s
+//! ```
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use clap::Parser;
+use jauge_load::server::{Server, create_token, free_port};
+use jauge_load::{RunConfig, raw};
+use serde_json::json;
+
+/// Load generator for `jauge serve` (loopback only, bounded in requests and time).
+#[derive(Debug, Parser)]
+#[command(name = "jauge-load", version, about)]
+struct Args {
+    /// Start this `jauge` binary's server on a fresh database (in --dir) and a free loopback port.
+    #[arg(long, value_name = "BIN", conflicts_with = "url")]
+    jauge: Option<PathBuf>,
+    /// The item bank for the server started.
+    #[arg(long, value_name = "DIR", default_value = "item-bank")]
+    bank: PathBuf,
+    /// Directory for the fresh database (default: a new one under the system's temporary
+    /// directory, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Extra argument for `jauge serve` (repeat for several).
+    #[arg(long = "serve-arg", value_name = "ARG", allow_hyphen_values = true)]
+    serve_args: Vec<String>,
+    /// Or: the address of a server already running (loopback only), e.g. 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    url: Option<SocketAddr>,
+    /// Tokens for --url (repeat; agents take them in turn).
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
+    /// Simulated agents (concurrent sessions).
+    #[arg(long, default_value_t = 1000)]
+    agents: usize,
+    /// Organisations the agents are spread over (one token each), when the server is started here.
+    #[arg(long, default_value_t = 20)]
+    organisations: usize,
+    /// Competences of each session (comma-separated; default: all 16).
+    #[arg(long, value_delimiter = ',')]
+    competences: Vec<String>,
+    /// Mean think time before each answer, milliseconds (0: as fast as possible).
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
+    /// How long the load runs (e.g. 60s, 5m; at most 1h).
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    duration: Duration,
+    /// At most this many requests in all.
+    #[arg(long, default_value_t = 10_000_000)]
+    max_requests: u64,
+    /// Seconds spent measuring the raw rate of durable single-row commits (0: skip).
+    #[arg(long, default_value_t = 3)]
+    raw_seconds: u64,
+    /// Print the report as one JSON document on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    let (n, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: u64 = n.parse().map_err(|_| format!("`{s}`: write e.g. 30s, 5m"))?;
+    match unit {
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(60 * n)),
+        "h" => Ok(Duration::from_secs(3600 * n)),
+        _ => Err(format!("`{s}`: write e.g. 30s, 5m")),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let a = Args::parse();
+    let (mut server, addr, tokens, dir, temp) = match (&a.jauge, a.url) {
+        (Some(bin), _) => {
+            let (dir, temp) = match &a.dir {
+                Some(d) => (d.clone(), false),
+                None => (
+                    std::env::temp_dir().join(format!("jauge-load-{}", std::process::id())),
+                    true,
+                ),
+            };
+            std::fs::create_dir_all(&dir)?;
+            let db = dir.join("load.db");
+            anyhow::ensure!(!db.exists(), "{} exists: give a fresh --dir", db.display());
+            let tokens = (0..a.organisations.max(1))
+                .map(|k| create_token(bin, &db, &format!("org{k}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+            let s = Server::start(bin, &db, addr, &a.bank, &a.serve_args, Duration::from_secs(60))?;
+            (Some(s), addr, tokens, dir, temp)
+        }
+        (None, Some(addr)) => {
+            anyhow::ensure!(!a.tokens.is_empty(), "--url needs at least one --token");
+            (None, addr, a.tokens.clone(), std::env::temp_dir(), false)
+        }
+        (None, None) => anyhow::bail!("give --jauge BIN (start a server) or --url ADDR --token T"),
+    };
+
+    let raw_rate = if a.raw_seconds > 0 {
+        Some(raw::durable_commit_rate(
+            &dir,
+            Duration::from_secs(a.raw_seconds),
+        )?)
+    } else {
+        None
+    };
+
+    let mut config = RunConfig::new(addr, tokens, a.agents);
+    config.competences = a.competences.clone();
+    config.think = Duration::from_millis(a.think_ms);
+    config.duration = a.duration;
+    config.max_requests = a.max_requests;
+    config.prefix = format!("load{}", std::process::id());
+
+    let cpu0 = server.as_ref().and_then(Server::cpu_seconds);
+    let rss0 = server.as_ref().and_then(Server::rss_bytes);
+    // the memory's peak is sampled during the run
+    let peak = Arc::new(AtomicU64::new(rss0.unwrap_or(0)));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = server.as_ref().map(|s| {
+        let pid = s.child.id();
+        let peak = peak.clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                if let Some(kb) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .ok()
+                    .and_then(|s| {
+                        s.lines()
+                            .find(|l| l.starts_with("VmRSS:"))
+                            .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                    })
+                {
+                    peak.fetch_max(kb * 1024, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        })
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = rt.block_on(jauge_load::run(&config))?;
+    done.store(true, Ordering::Relaxed);
+    if let Some(t) = sampler {
+        let _ = t.join();
+    }
+    let cpu1 = server.as_ref().and_then(Server::cpu_seconds);
+    let exit = match server.as_mut() {
+        Some(s) => Some(s.terminate(Duration::from_secs(60))?),
+        None => None,
+    };
+    if temp {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    let rate = report.rate();
+    let cpu = match (cpu0, cpu1) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    let mem_per_session =
+        rss0.map(|r0| (peak.load(Ordering::Relaxed).saturating_sub(r0)) as f64 / a.agents as f64);
+    let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
+    for (s, _) in &report.errors {
+        *statuses.entry(*s).or_default() += 1;
+    }
+    let doc = json!({
+        "agents": a.agents,
+        "think_ms": a.think_ms,
+        "competences": if a.competences.is_empty() { json!("all") } else { json!(a.competences) },
+        "seconds": report.seconds,
+        "answers": report.answers,
+        "answers_per_second": rate,
+        "latency_ms": {
+            "p50": report.latency_ms(0.50), "p90": report.latency_ms(0.90),
+            "p99": report.latency_ms(0.99), "max": report.latency_ms(1.0),
+        },
+        "sessions_started": report.sessions_started,
+        "sessions_finished": report.sessions_finished,
+        "errors": report.errors.len(),
+        "errors_by_status": statuses,
+        "error_sample": report.errors.first().map(|(s, m)| format!("{s}: {m}")),
+        "raw_durable_commits_per_second": raw_rate,
+        "ratio_to_raw_commits": raw_rate.map(|r| rate / r),
+        "server_cpu_seconds": cpu,
+        "server_cpu_ms_per_answer": cpu.map(|c| 1000.0 * c / report.answers.max(1) as f64),
+        "server_cpu_percent_of_a_core_per_session": cpu.map(|c| 100.0 * c / report.seconds / a.agents as f64),
+        "server_rss_start_bytes": rss0,
+        "server_rss_peak_bytes": server.as_ref().map(|_| peak.load(Ordering::Relaxed)),
+        "server_memory_per_session_bytes": mem_per_session,
+        "server_exit_after_sigterm": exit.map(|e| e.code()),
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        eprintln!(
+            "{} agents, {:.1} s: {} answers, {:.0} answers/s; latency p50 {:.1} ms, p99 {:.1} ms; {} error(s)",
+            a.agents,
+            report.seconds,
+            report.answers,
+            rate,
+            report.latency_ms(0.5).unwrap_or(f64::NAN),
+            report.latency_ms(0.99).unwrap_or(f64::NAN),
+            report.errors.len()
+        );
+        if let Some(r) = raw_rate {
+            eprintln!(
+                "raw durable single-row commits: {r:.0}/s; service / raw = {:.2}",
+                rate / r
+            );
+        }
+        if let (Some(c), Some(m)) = (cpu, mem_per_session) {
+            eprintln!(
+                "server CPU: {:.3} ms per answer, {:.3}% of a core per session in progress; memory: {:.0} KiB per session",
+                1000.0 * c / report.answers.max(1) as f64,
+                100.0 * c / report.seconds / a.agents as f64,
+                m / 1024.0
+            );
+        }
+        if let Some((s, m)) = report.errors.first() {
+            eprintln!("first error: {s}: {m}");
+        }
+    }
+    anyhow::ensure!(
+        report.errors.is_empty(),
+        "{} error(s) during the run",
+        report.errors.len()
+    );
+    Ok(())
+}
