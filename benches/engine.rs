@@ -1,6 +1,7 @@
 //! Benchmarks of the adaptive engine: scenario S1 (MFI + EAP on the 1,000-item peers bank) on a
 //! 100-examinee subset, and one full-profile adaptive session on a bank-shaped pool and on the
-//! real bundled bank (`item-bank/`).
+//! real bundled bank (`item-bank/`), and the cost of one answer with and without the profile
+//! structure.
 //!
 //! Run briefly: `cargo bench --bench engine -- --warm-up-time 1 --measurement-time 2`.
 #![allow(missing_docs)]
@@ -75,7 +76,7 @@ fn full_session(c: &mut Criterion) {
     let grid = Grid::standard();
     // 16 competences × 4 tubes × levels 1–7 × 3 variants = 1,344 live items
     let pool = synthetic_pool(16, 4, 7, 3, &grid);
-    let plan = Plan::full_profile(pool.competences().map(str::to_owned).collect::<Vec<_>>());
+    let plan = Plan::full_profile_independent(pool.competences().map(str::to_owned).collect::<Vec<_>>());
     c.bench_function("full_profile_session", |b| {
         b.iter(|| {
             let mut s = Session::new(&pool, plan.clone(), SessionConfig::default(), 42).expect("plan");
@@ -96,7 +97,15 @@ fn real_bank_session(c: &mut Criterion) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/item-bank");
     let loaded = jauge_bank::load_dir(std::path::Path::new(dir)).expect("the bundled bank loads");
     let pool = jauge::pool::pool_from_bank(&loaded.bank, &grid);
-    let plan = Plan::full_profile(pool.competences().map(str::to_owned).collect::<Vec<_>>());
+    // the default plan with the bank's structure in force
+    let structure = loaded
+        .bank
+        .structure
+        .clone()
+        .expect("the bundled bank ships a structure");
+    let plan = Plan::full_profile_for(pool.competences().map(str::to_owned).collect::<Vec<_>>(), |c| {
+        structure.loading(c)
+    });
     c.bench_function("full_profile_session_real_bank", |b| {
         b.iter(|| {
             // a simulated agent of θ = 0.3 on every competence, answers drawn from the model
@@ -115,5 +124,36 @@ fn real_bank_session(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, s1, full_session, real_bank_session);
+/// The cost of one answer on the bundled bank, mid-session (30 answers given), with the
+/// independent model and with the default profile structure (λ = √0.5 on 16 competences: the
+/// answer also updates g and the structured posterior of every open competence).
+fn answer_cost(c: &mut Criterion) {
+    let grid = Grid::standard();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/item-bank");
+    let loaded = jauge_bank::load_dir(std::path::Path::new(dir)).expect("the bundled bank loads");
+    let pool = jauge::pool::pool_from_bank(&loaded.bank, &grid);
+    for (name, lambda) in [("answer_independent", 0.0), ("answer_structured", 0.5f64.sqrt())] {
+        let mut plan = Plan::full_profile(pool.competences().map(str::to_owned).collect::<Vec<_>>());
+        plan.set_loadings(|_| lambda);
+        let mut s = Session::new(&pool, plan, SessionConfig::default(), 42).expect("plan");
+        let clock = ManualClock::default();
+        for k in 0..30u64 {
+            let q = s.next_question(&clock).expect("a question");
+            s.answer(&q.id, k % 3 != 0, &clock).expect("answer");
+        }
+        let q = s.next_question(&clock).expect("a question");
+        c.bench_function(name, |b| {
+            b.iter_batched(
+                || s.clone(),
+                |mut t| {
+                    t.answer(&q.id, true, &clock).expect("answer");
+                    t
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+    }
+}
+
+criterion_group!(benches, s1, full_session, real_bank_session, answer_cost);
 criterion_main!(benches);

@@ -592,9 +592,15 @@ fn profiles_list_every_competence_with_the_contract_keys() {
     for s in sessions {
         assert!(s["session"].is_string() && s["finished_at"].is_string());
         assert_eq!(s["simulated"], true);
-        assert_eq!(s["structure"], "independent");
         assert_eq!(s["competences"].as_array().unwrap().len(), 16);
     }
+    // two competences under the bundled bank's assumed structure, then one alone (independent)
+    let mut structures: Vec<&str> = sessions
+        .iter()
+        .map(|s| s["structure"].as_str().unwrap())
+        .collect();
+    structures.sort_unstable();
+    assert_eq!(structures, ["assumed", "independent"]);
     // the text views say the structure and label the simulated sessions too
     let shown = text(&jauge(&["profile", "show", "ana", "--db", &db]).stdout);
     assert!(
@@ -609,9 +615,13 @@ fn profiles_list_every_competence_with_the_contract_keys() {
     let heads: Vec<&str> = history.lines().filter(|l| l.starts_with("session ")).collect();
     assert_eq!(heads.len(), 2, "{history}");
     assert!(
-        heads
-            .iter()
-            .all(|l| l.ends_with("(structure independent) [simulated]")),
+        heads.iter().all(|l| l.ends_with(") [simulated]"))
+            && heads
+                .iter()
+                .any(|l| l.ends_with("(structure independent) [simulated]"))
+            && heads
+                .iter()
+                .any(|l| l.ends_with("(structure assumed) [simulated]")),
         "{history}"
     );
     // "latest" is the latest finished result per competence: 2.1 from the second session

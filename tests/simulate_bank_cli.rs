@@ -396,11 +396,206 @@ fn exposure_params_estimators_and_the_text_table() {
         assert_eq!(j["estimator"], e);
         assert!(j["rmse"].is_number());
     }
-    // without --json: one line, a header, one row per competence and the pooled row
+    // without --json: one line, a header, one row per competence, the pooled row and the
+    // profile-shape line
     let (code, stdout, err) = jauge(&["simulate", "--bank", &b, "--examinees", "10"]);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 5, "{stdout}");
+    assert_eq!(lines.len(), 6, "{stdout}");
     assert!(lines[0].starts_with("10 examinees, 2 competences"));
     assert!(lines[4].starts_with("all "));
+    assert!(lines[5].starts_with("profile shape (deviation RMSE)"));
+}
+
+/// A copy of the small bank with extra files (e.g. `calibration/…`), in a fresh directory.
+fn bank_with(name: &str, extra: &[(&str, &str)]) -> PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let t = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &t);
+            } else {
+                std::fs::copy(e.path(), t).unwrap();
+            }
+        }
+    }
+    let dir = tmp(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    copy(std::path::Path::new(&bank()), &dir);
+    for (p, text) in extra {
+        let f = dir.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+    dir
+}
+
+const STRUCTURE_08: &str = "status = \"assumed\"\nagents = 0\n[loadings]\n\"1.1\" = 0.8\n\"1.2\" = 0.8\n";
+
+#[test]
+fn the_structure_flag_and_the_separate_scores() {
+    // the small bank ships no structure: independent, the independent defaults
+    let (j, _) = run("st-bank", &["--examinees", "200", "--correlation", "0.8"]);
+    assert_eq!(j["structure"]["status"], "independent");
+    assert_eq!(j["plan"]["max_total"], 112);
+    for k in [
+        "rmse",
+        "bias",
+        "correlation",
+        "mean_se",
+        "level_exact",
+        "level_within_one",
+        "deviation_rmse",
+    ] {
+        assert_eq!(
+            j["separate"][k], j[k],
+            "{k}: without a structure both scores are one"
+        );
+    }
+    // a structure file: the structured defaults, and borrowing strength between the two
+    // competences (true correlation 0.8) improves θ over the separate scores of the same run
+    let file = tmp("structure-0.8.toml");
+    std::fs::write(&file, STRUCTURE_08).unwrap();
+    let f = file.to_string_lossy().into_owned();
+    let (s, out) = run(
+        "st-file",
+        &["--examinees", "200", "--correlation", "0.8", "--structure", &f],
+    );
+    assert_eq!(s["structure"]["status"], "assumed");
+    assert_eq!(s["structure"]["loadings"]["1.1"], 0.8);
+    assert_eq!(
+        (s["plan"]["min_length"].as_u64(), s["plan"]["order"].as_str()),
+        (Some(3), Some("largest-se"))
+    );
+    assert!(s["rmse"].as_f64() < s["separate"]["rmse"].as_f64(), "{s}");
+    assert!(s["mean_se"].as_f64() < s["separate"]["mean_se"].as_f64(), "{s}");
+    for k in ["level_exact", "level_within_one", "deviation_rmse", "pix_error"] {
+        assert!(s[k].is_number() && s["separate"][k].is_number(), "{k}");
+    }
+    // the --out rows carry the separate score beside the reported one
+    let header = out.lines().next().unwrap();
+    assert!(
+        header.ends_with(",theta_separate,se_separate,pix_separate,level_separate,assessed"),
+        "{header}"
+    );
+    // the same file in the bank is the bank's structure
+    let dir = bank_with("st-in-bank", &[("calibration/structure.toml", STRUCTURE_08)]);
+    let d = dir.to_string_lossy().into_owned();
+    let (code, stdout, err) = jauge(&[
+        "simulate",
+        "--bank",
+        &d,
+        "--examinees",
+        "200",
+        "--correlation",
+        "0.8",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let b = json(&stdout);
+    assert_eq!(b["rmse"], s["rmse"]);
+    assert_eq!(b["structure"]["source"], "bank");
+    // and `independent` turns it off
+    let (code, stdout, _) = jauge(&[
+        "simulate",
+        "--bank",
+        &d,
+        "--examinees",
+        "200",
+        "--correlation",
+        "0.8",
+        "--json",
+        "--structure",
+        "independent",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(json(&stdout)["rmse"], j["rmse"]);
+    // a bad structure file: exit 2, the line named
+    std::fs::write(&file, "status = \"assumed\"\n[loadings]\n\"1.1\" = 1.2\n").unwrap();
+    let bk = bank();
+    let (code, _, err) = jauge(&["simulate", "--bank", &bk, "--structure", &f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(":3:") && err.contains("0.95"), "{err}");
+    let (code, _, err) = jauge(&["simulate", "--bank", &bk, "--structure", "/nonexistent.toml"]);
+    assert_eq!(code, 2, "{err}");
+    // --structure, --order and --no-exposure need --bank
+    let items = data("tests/reference/ref_items.csv");
+    for flag in [["--structure", "independent"], ["--order", "largest-se"]] {
+        let (code, _, err) = jauge(&["simulate", "--items", &items, flag[0], flag[1]]);
+        assert_eq!(code, 2, "{err}");
+    }
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_banks_exposure_parameters_are_used_by_default() {
+    // fit, write the bank's format, put it in a copy of the bank
+    let fitted = tmp("exposure.toml");
+    let p = fitted.to_string_lossy().into_owned();
+    let flags = ["--examinees", "200", "--length", "4", "--min-length", "4"];
+    let mut fit = flags.to_vec();
+    fit.extend_from_slice(&["--exposure-target", "0.3", "--exposure-out", &p]);
+    let (j, _) = run("ex-fit", &fit);
+    let text = std::fs::read_to_string(&fitted).unwrap();
+    assert!(
+        text.contains("target = 0.3") && text.contains("items = \"") && text.contains("[k]"),
+        "{text}"
+    );
+    let dir = bank_with("ex-bank", &[("calibration/exposure.toml", &text)]);
+    let d = dir.to_string_lossy().into_owned();
+    let mut with = vec!["simulate", "--bank", &d, "--json"];
+    with.extend_from_slice(&flags);
+    let (code, stdout, err) = jauge(&with);
+    assert_eq!(code, 0, "{err}");
+    let b = json(&stdout);
+    assert_eq!(b["exposure"]["control"], "bank");
+    // the same k as the fit (written to 4 decimals): the same control
+    assert!((b["max_exposure"].as_f64().unwrap() - j["max_exposure"].as_f64().unwrap()).abs() < 0.03);
+    // --no-exposure: the uncontrolled run
+    with.push("--no-exposure");
+    let (_, stdout, _) = jauge(&with);
+    let free = json(&stdout);
+    assert_eq!(free["exposure"]["control"], "none");
+    assert!(
+        free["max_exposure"].as_f64() > b["max_exposure"].as_f64(),
+        "{free} {b}"
+    );
+    // the TOML file is also read by --exposure-params
+    let mut again = flags.to_vec();
+    again.extend_from_slice(&["--exposure-params", &p]);
+    let (e, _) = run("ex-again", &again);
+    assert_eq!(e["max_exposure"], b["max_exposure"]);
+    // the validator: clean now, a warning once the items change
+    let (code, stdout, _) = jauge(&["bank", "validate", &d, "--json"]);
+    assert_eq!(code, 0);
+    assert!(!stdout.contains("exposure-stale"), "{stdout}");
+    std::fs::write(
+        dir.join("calibration/2027-01-01.csv"),
+        "id,a,b,c,d\nalpha-1-1,1.3,-1.9,0.25,1\n",
+    )
+    .unwrap();
+    let (_, stdout, _) = jauge(&["bank", "validate", &d, "--json"]);
+    assert!(stdout.contains("exposure-stale"), "{stdout}");
+    let _ = std::fs::remove_file(&fitted);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_list_of_correlations_draws_a_mixed_population() {
+    let (j, _) = run("mixed", &["--examinees", "20", "--correlation", "0,-0.5,0.9"]);
+    assert_eq!(j["ability_correlation"], serde_json::json!([0.0, -0.5, 0.9]));
+    let b = bank();
+    let (code, _, err) = jauge(&[
+        "simulate",
+        "--bank",
+        &b,
+        "--examinees",
+        "2",
+        "--correlation",
+        "0.5,1",
+    ]);
+    assert_eq!(code, 2, "{err}");
 }

@@ -79,6 +79,10 @@ pub struct CreateArgs {
     /// At most this many scored items per competence.
     #[arg(long)]
     max_items: Option<usize>,
+    /// The profile structure: the bank's (default) or `independent` (every competence scored
+    /// from its own answers only; SCORING.md).
+    #[arg(long, value_enum, value_name = "independent|bank")]
+    structure: Option<StructureArg>,
     /// Opening time (RFC 3339 or a date).
     #[arg(long, value_name = "T")]
     opens: Option<String>,
@@ -90,6 +94,15 @@ pub struct CreateArgs {
     bank: PathBuf,
     #[command(flatten)]
     common: Common,
+}
+
+/// Values of `--structure` for a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StructureArg {
+    /// The bank's structure in force.
+    Bank,
+    /// The independent model.
+    Independent,
 }
 
 fn campaign_json(c: &Campaign) -> Value {
@@ -155,6 +168,10 @@ pub fn run_campaign(cmd: CampaignCommand) -> anyhow::Result<u8> {
                 tubes: (!a.tubes.is_empty()).then(|| a.tubes.clone()),
                 max_level: a.max_level,
                 max_items: a.max_items,
+                structure: a.structure.map(|s| match s {
+                    StructureArg::Bank => jauge::StructureChoice::Bank,
+                    StructureArg::Independent => jauge::StructureChoice::Independent,
+                }),
                 ..PlanSpec::default()
             };
             let jauge = super::assess::open(&a.bank, a.common.db.as_deref(), false)?;

@@ -69,14 +69,16 @@ pub struct SimulateArgs {
     /// Pre-drawn answers of every examinee to every item (wide CSV).
     #[arg(long, value_name = "FILE")]
     responses: Option<PathBuf>,
-    /// Maximum (or fixed) number of items [default: 20; with --bank, per competence: 10].
+    /// Maximum (or fixed) number of items [default: 20; with --bank, per competence: the
+    /// full-profile plan's, 8 with a structure, 7 independent].
     #[arg(long, value_name = "N")]
     length: Option<usize>,
     /// Minimum number of items before the SE target may stop [default: 0; with --bank, per
-    /// competence: 4].
+    /// competence: the plan's, 3 with a structure, 4 independent].
     #[arg(long, value_name = "N")]
     min_length: Option<usize>,
-    /// Stop when the SE reaches this value [with --bank, per competence: 0.55].
+    /// Stop when the SE reaches this value [with --bank, per competence: the plan's, 0.56 on the
+    /// structured SE with a structure, 0.55 independent].
     #[arg(long, value_name = "X")]
     se_target: Option<f64>,
     /// Selection rule.
@@ -97,7 +99,8 @@ pub struct SimulateArgs {
     /// Sympson–Hetter control parameters to use (`id,k`).
     #[arg(long, value_name = "FILE")]
     exposure_params: Option<PathBuf>,
-    /// Write the fitted control parameters (`id,k`).
+    /// Write the fitted control parameters (`id,k`; with --bank and a `.toml` name, the bank's
+    /// `calibration/exposure.toml` format).
     #[arg(long, value_name = "FILE", requires = "exposure_target")]
     exposure_out: Option<PathBuf>,
     /// Iteration cap of the Sympson–Hetter fit.
@@ -131,21 +134,43 @@ pub struct SimulateArgs {
     #[arg(long)]
     json: bool,
     /// With --bank and --examinees: correlation between the competences' true abilities
-    /// [default: 0.6].
+    /// [default: 0.6]. A list (`0,0.5,0.85`) draws a mixed population: examinee e has the
+    /// (e mod m)-th correlation.
     #[arg(
         long,
         value_name = "R",
         allow_negative_numbers = true,
+        value_delimiter = ',',
         conflicts_with = "thetas"
     )]
-    correlation: Option<f64>,
+    correlation: Option<Vec<f64>>,
     /// With --bank: true item parameters perturbed from the bank's (b + N(0, SD²),
     /// a × lognormal(0, SD/2)) [default: 0, the bank's].
     #[arg(long, value_name = "SD")]
     perturb: Option<f64>,
-    /// With --bank: at most N scored items in all [default: 120].
+    /// With --bank: at most N scored items in all [default: the full-profile plan's].
     #[arg(long, value_name = "N")]
     max_total: Option<usize>,
+    /// With --bank: the profile structure the engine assumes: `bank` (the structure in force in
+    /// the bank, SCORING.md), `independent`, or a structure FILE (TOML, CONTRACTS.md).
+    #[arg(long, value_name = "independent|bank|FILE", default_value = "bank")]
+    structure: String,
+    /// With --bank: how the next competence is chosen [default: the full-profile plan's].
+    #[arg(long, value_enum)]
+    order: Option<Order>,
+    /// With --bank: no exposure control (the bank's Sympson–Hetter parameters, used by default,
+    /// are ignored).
+    #[arg(long, conflicts_with_all = ["exposure_target", "exposure_params"])]
+    no_exposure: bool,
+}
+
+/// Values of `--order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Order {
+    /// The competence with the fewest items.
+    RoundRobin,
+    /// After the minima, the competence with the largest SE.
+    LargestSe,
 }
 
 fn parse_range(s: &str) -> anyhow::Result<(f64, f64)> {
@@ -212,6 +237,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         ("--correlation", args.correlation.is_some()),
         ("--perturb", args.perturb.is_some()),
         ("--max-total", args.max_total.is_some()),
+        ("--structure", args.structure != "bank"),
+        ("--order", args.order.is_some()),
+        ("--no-exposure", args.no_exposure),
     ]
     .iter()
     .find_map(|&(f, on)| on.then_some(f))

@@ -68,6 +68,7 @@ pub mod panel;
 mod shown;
 pub mod similarity;
 mod stats;
+pub mod structure;
 mod tomlread;
 mod tomlstr;
 pub mod typography;

@@ -635,6 +635,13 @@ pub struct Bank {
     pub items: Vec<Item>,
     /// The calibrations applied, in order.
     pub calibrations: Vec<Calibration>,
+    /// The profile structure in force (`calibration/structure*.toml`), if the bank has one;
+    /// without one the competences are scored independently.
+    #[serde(skip)]
+    pub structure: Option<crate::structure::ProfileStructure>,
+    /// The exposure-control parameters (`calibration/exposure.toml`), if the bank has them.
+    #[serde(skip)]
+    pub exposure: Option<crate::structure::ExposureControl>,
 }
 
 /// The JSON export of a bank (`jauge bank export --format json`), described by

@@ -59,6 +59,16 @@ impl LinearPosterior {
         }
     }
 
+    /// Replaces the weights by normalised ones (Σ = 1) with their mean and SD, reusing the
+    /// buffer.
+    pub fn set_normalised(&mut self, weights: &[f64], mean: f64, sd: f64) {
+        self.weights.clear();
+        self.weights.extend_from_slice(weights);
+        self.total = 1.0;
+        self.mean = mean;
+        self.sd = sd;
+    }
+
     /// Multiplies by a likelihood row. Returns false when the product degenerates (sum
     /// underflowing or not finite); the caller then calls [`LinearPosterior::rebuild`].
     ///

@@ -25,16 +25,15 @@ fn run_to_end(s: &mut Session<'_>, pool: &Pool, theta: f64, answers_seed: u64) {
 }
 
 fn plan(pool: &Pool) -> Plan {
-    let mut p = Plan::full_profile(pool.competences().map(str::to_owned).collect::<Vec<_>>());
+    let mut p = Plan::full_profile_independent(pool.competences().map(str::to_owned).collect::<Vec<_>>());
     p.pretest = 2;
     p
 }
 
-/// The same plan with a profile structure (λ = 0.7 everywhere) and the largest-SE order.
+/// The structured full-profile plan (λ = 0.7 everywhere, the largest-SE order), with pretest.
 fn structured_plan(pool: &Pool) -> Plan {
-    let mut p = plan(pool);
-    p.set_loadings(|_| 0.7);
-    p.order = jauge_engine::session::CompetenceOrder::LargestSe;
+    let mut p = Plan::full_profile_for(pool.competences().map(str::to_owned).collect::<Vec<_>>(), |_| 0.7);
+    p.pretest = 2;
     p
 }
 
@@ -374,6 +373,97 @@ fn rules_compare_on_the_same_simulated_agents() {
     }
     // maximum information estimates θ better than a random pick at equal length
     assert!(rmse[0] < rmse[2], "{rmse:?}");
+}
+
+/// Sympson–Hetter with groups: the control holds in each group of the population, where a
+/// pooled fit lets the group whose items are concentrated exceed the target.
+#[test]
+fn sympson_hetter_holds_in_every_group() {
+    use jauge_engine::fit_sympson_hetter_pool;
+    // 30 items of distinct difficulties: no ties, so each group has its own favourite items
+    let items: Vec<jauge_engine::PoolItem> = (0..30)
+        .map(|i| jauge_engine::PoolItem {
+            id: format!("i{i}"),
+            competence: "1".into(),
+            tube: format!("t{}", i % 3),
+            level: (1 + i / 5) as u8,
+            params: jauge_irt::ItemParams::two_pl(1.0 + 0.01 * f64::from(i), -3.0 + 0.2 * f64::from(i))
+                .unwrap(),
+            status: jauge_engine::ItemStatus::Live,
+            time_limit: None,
+            accessibility: Vec::new(),
+            set: None,
+        })
+        .collect();
+    let pool = Pool::new(items, &Grid::standard());
+    let mut plan = Plan::with(["1"], 3, 3, 0.0, 3);
+    plan.one_per_tube = false;
+    // 300 agents at θ = −1.5 and 100 at θ = 1.5
+    let thetas: Vec<Vec<f64>> = (0..400).map(|e| vec![if e < 300 { -1.5 } else { 1.5 }]).collect();
+    let groups: Vec<usize> = (0..400).map(|e| usize::from(e >= 300)).collect();
+    let rate_in = |k: &[f64], g: usize| -> f64 {
+        let config = SessionConfig {
+            exposure: Some(k.to_vec()),
+            ..SessionConfig::default()
+        };
+        let s = simulate_pool(&pool, &plan, &config, &thetas, None, 3, 2).unwrap();
+        let members: Vec<&jauge_engine::session::SimulatedSession> = s
+            .iter()
+            .enumerate()
+            .filter(|(e, _)| groups[*e] == g)
+            .map(|(_, s)| s)
+            .collect();
+        pool.items()
+            .iter()
+            .map(|it| {
+                members
+                    .iter()
+                    .filter(|m| m.records.iter().any(|r| r.item == it.id))
+                    .count() as f64
+            })
+            .fold(0.0, f64::max)
+            / members.len() as f64
+    };
+    let pooled = fit_sympson_hetter_pool(
+        &pool,
+        &plan,
+        &SessionConfig::default(),
+        &thetas,
+        &[],
+        None,
+        3,
+        2,
+        0.3,
+        30,
+    )
+    .unwrap();
+    let by_group = fit_sympson_hetter_pool(
+        &pool,
+        &plan,
+        &SessionConfig::default(),
+        &thetas,
+        &groups,
+        None,
+        3,
+        2,
+        0.3,
+        30,
+    )
+    .unwrap();
+    // the fit's own figure is the largest expected rate P(S_i) k_i over the groups
+    assert!(
+        by_group.converged && by_group.max_exposure <= 0.31,
+        "{by_group:?}"
+    );
+    // realised rates carry the lottery's noise (SD 0.026 in group 0, 0.046 in group 1)
+    let (p1, g0, g1) = (
+        rate_in(&pooled.k, 1),
+        rate_in(&by_group.k, 0),
+        rate_in(&by_group.k, 1),
+    );
+    assert!(g0 <= 0.37 && g1 <= 0.42, "{g0} {g1}");
+    // the pooled fit controls the mixture, not the small group of able agents
+    assert!(p1 > 0.6 && p1 > g1 + 0.2, "{p1} {g1}");
 }
 
 /// The pool of [`pool`] where every live item of competence 1 shares a set with the item of

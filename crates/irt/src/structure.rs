@@ -248,48 +248,54 @@ impl ProfilePosterior {
     /// The structured posterior of competence `d`: p(θ_k | all) =
     /// Σ_j p(g_j | all) w_k(g_j) L_d(θ_k) / A_d(g_j), with its mean and SD.
     pub fn marginal(&self, d: usize) -> Marginal {
+        let mut weights = Vec::new();
+        let (mean, sd) = self.marginal_into(d, &mut weights);
+        Marginal { weights, mean, sd }
+    }
+
+    /// As [`ProfilePosterior::marginal`], into a reused buffer: writes the normalised weights
+    /// into `weights` and returns (mean, SD). O(J × K).
+    pub fn marginal_into(&self, d: usize, weights: &mut Vec<f64>) -> (f64, f64) {
         let part = &self.parts[d];
         let k = self.theta_nodes.len();
         // c_j = p(g_j | all) / A_d(g_j), in log space, up to a constant
-        let logs: Vec<f64> = self
-            .log_g
-            .iter()
-            .zip(&part.log_a)
-            .map(|(&g, &a)| {
-                if g == f64::NEG_INFINITY {
-                    f64::NEG_INFINITY
-                } else {
-                    g - if part.answered { a } else { 0.0 }
-                }
-            })
-            .collect();
-        let m = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut mix = vec![0.0; k];
-        for (j, &l) in logs.iter().enumerate() {
-            let c = (l - m).exp();
-            if c == 0.0 || !c.is_finite() {
+        let log_c = |j: usize| {
+            let g = self.log_g[j];
+            if g == f64::NEG_INFINITY {
+                f64::NEG_INFINITY
+            } else if part.answered {
+                g - part.log_a[j]
+            } else {
+                g
+            }
+        };
+        let m = (0..self.log_g.len()).map(log_c).fold(f64::NEG_INFINITY, f64::max);
+        weights.clear();
+        weights.resize(k, 0.0);
+        for j in 0..self.log_g.len() {
+            let c = (log_c(j) - m).exp();
+            if !(c > 0.0 && c.is_finite()) {
                 continue;
             }
-            for (x, &w) in mix.iter_mut().zip(part.prior.row(j)) {
+            for (x, &w) in weights.iter_mut().zip(part.prior.row(j)) {
                 *x += c * w;
             }
         }
-        let mut weights: Vec<f64> = mix.iter().zip(&part.likelihood).map(|(x, l)| x * l).collect();
-        let total: f64 = weights.iter().sum();
-        for w in &mut weights {
-            *w /= total;
+        let (mut s0, mut s1, mut s2) = (0.0, 0.0, 0.0);
+        for ((x, &l), &t) in weights.iter_mut().zip(&part.likelihood).zip(&self.theta_nodes) {
+            *x *= l;
+            s0 += *x;
+            s1 += *x * t;
+            s2 += *x * t * t;
         }
-        let mean: f64 = weights.iter().zip(&self.theta_nodes).map(|(w, t)| w * t).sum();
-        let var: f64 = weights
-            .iter()
-            .zip(&self.theta_nodes)
-            .map(|(w, t)| w * (t - mean) * (t - mean))
-            .sum();
-        Marginal {
-            weights,
-            mean,
-            sd: var.max(0.0).sqrt(),
+        let inv = 1.0 / s0;
+        for x in weights.iter_mut() {
+            *x *= inv;
         }
+        let mean = s1 * inv;
+        // θ is bounded by the grid: the raw second moment loses at most a few ulps here
+        let var = (s2 * inv - mean * mean).max(0.0);
+        (mean, var.sqrt())
     }
 }
 

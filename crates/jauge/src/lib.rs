@@ -65,7 +65,7 @@ pub use facade::{ENGINE_VERSION, Jauge, SCORING_VERSION, SystemClock};
 pub use jauge_bank::{Answer, Lang, Refusal, ShownQuestion, Verdict};
 pub use jauge_engine::{Clock, ManualClock};
 pub use jauge_store::{Agent, Campaign, NotAssessed, Organisation, ProfileSnapshot};
-pub use plan::PlanSpec;
+pub use plan::{PlanSpec, StructureChoice};
 pub use reuse::ReusePolicy;
 
 pub use jauge_bank as bank;

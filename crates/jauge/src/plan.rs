@@ -8,8 +8,9 @@ use crate::{Error, Result};
 
 /// What a session assesses, as stored in campaigns and sessions (JSON). Every field may be left
 /// out: no competence and no tube means the 16 competences of the framework, and the engine's
-/// defaults apply (full profile: 4–7 items per competence until SE ≤ 0.55, at most 112 in all;
-/// one competence: 4–20 items until SE ≤ 0.4).
+/// defaults apply (full profile with the bank's structure: 3–8 questions per competence until
+/// its structured SE ≤ 0.56, at most 64 in all; with the independent model: 4–7 per competence
+/// until SE ≤ 0.55, at most 112 in all; one competence: 4–20 items until SE ≤ 0.4).
 ///
 /// ```
 /// let spec: jauge::PlanSpec = serde_json::from_str(r#"{"competences": ["1.1", "4.2"], "max_level": 5}"#).unwrap();
@@ -39,10 +40,26 @@ pub struct PlanSpec {
     /// At most this many scored items in the whole session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_total: Option<usize>,
+    /// The profile structure: the bank's (the default) or the independent model
+    /// (`SCORING.md`). A campaign may ask for `"independent"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structure: Option<StructureChoice>,
     /// Unscored pretest items (being calibrated) seeded into the session, when the bank has
     /// pretest items in the plan's competences ([`DEFAULT_PRETEST`] when left out; 0: none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pretest: Option<usize>,
+}
+
+/// Which profile structure a plan uses (`SCORING.md`, "Profile structure").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StructureChoice {
+    /// The structure in force in the bank (`calibration/structure*.toml`); independent when the
+    /// bank has none.
+    #[default]
+    Bank,
+    /// Every competence scored from its own answers only (all loadings 0).
+    Independent,
 }
 
 /// Pretest items seeded into a session by default: 2, a small share of a session (2 of 64 in a
@@ -129,12 +146,21 @@ impl PlanSpec {
         })
     }
 
-    /// The engine's plan for a resolved spec (see [`PlanSpec::resolve`]).
+    /// The engine's plan for a resolved spec (see [`PlanSpec::resolve`]). The loadings are the
+    /// bank's structure in force unless the spec asks for the independent model; a plan of a
+    /// single competence is always independent (with no other competence, the structure
+    /// carries no information).
     pub fn engine_plan(&self, bank: &Bank) -> Plan {
+        let structure = match self.structure.unwrap_or_default() {
+            StructureChoice::Bank => bank.structure.as_ref(),
+            StructureChoice::Independent => None,
+        };
         let mut plan = if self.competences.len() == 1 {
             Plan::single(self.competences[0].clone())
         } else {
-            Plan::full_profile(self.competences.clone())
+            Plan::full_profile_for(self.competences.clone(), |c| {
+                structure.map_or(0.0, |s| s.loading(c))
+            })
         };
         for cp in &mut plan.competences {
             if let Some(m) = self.max_items {
@@ -166,5 +192,62 @@ impl PlanSpec {
             plan.max_total = m.saturating_mul(plan.competences.len());
         }
         plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled() -> Bank {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../item-bank");
+        jauge_bank::load_dir(&dir).unwrap().bank
+    }
+
+    #[test]
+    fn the_bank_structure_reaches_the_engine_plan() {
+        let bank = bundled();
+        let s = bank
+            .structure
+            .as_ref()
+            .expect("the bundled bank ships a structure");
+        assert_eq!(s.status, jauge_bank::structure::StructureStatus::Assumed);
+        let all = PlanSpec::default().resolve(&bank).unwrap();
+        let plan = all.engine_plan(&bank);
+        assert_eq!(plan.competences.len(), 16);
+        assert!(
+            plan.competences
+                .iter()
+                .all(|c| (c.loading - 0.5f64.sqrt()).abs() < 1e-12)
+        );
+        // the structured defaults
+        let mut expected = Plan::full_profile_for(all.competences.clone(), |_| 0.5f64.sqrt());
+        expected.pretest = DEFAULT_PRETEST;
+        assert_eq!(plan, expected);
+        assert_eq!((plan.max_total, plan.competences[0].min_items), (64, 3));
+        // a campaign asking for the independent model
+        let independent = PlanSpec {
+            structure: Some(StructureChoice::Independent),
+            ..PlanSpec::default()
+        }
+        .resolve(&bank)
+        .unwrap();
+        let plan = independent.engine_plan(&bank);
+        assert!(!plan.is_structured());
+        let mut expected = Plan::full_profile_independent(all.competences.clone());
+        expected.pretest = DEFAULT_PRETEST;
+        assert_eq!(plan, expected);
+        // one competence: independent, the single-competence defaults
+        let one = PlanSpec::competences(["1.3"])
+            .resolve(&bank)
+            .unwrap()
+            .engine_plan(&bank);
+        assert!(!one.is_structured());
+        assert_eq!(one.max_total, 20);
+        // the choice is stored as JSON and read back
+        let json = serde_json::to_string(&independent).unwrap();
+        assert!(json.contains(r#""structure":"independent""#), "{json}");
+        let back: PlanSpec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, independent);
     }
 }

@@ -57,6 +57,24 @@ pub fn pool_from_bank(bank: &Bank, grid: &Grid) -> Pool {
     Pool::new(bank.items.iter().filter_map(pool_item).collect(), grid)
 }
 
+/// Whether a live session of `plan` runs under the bank's exposure control: a plan of several
+/// competences does (the parameters are fitted for the full profile, and a subset of it asks
+/// fewer questions of each item); a plan of one competence does not: it asks up to 20 questions
+/// of one competence's items, so parameters fitted for 3–8 per competence would only trade
+/// measurement for nothing they were fitted to control (`docs/simulation.md`).
+pub fn exposure_applies(plan: &jauge_engine::Plan) -> bool {
+    plan.competences.len() > 1
+}
+
+/// The bank's Sympson–Hetter parameters (`calibration/exposure.toml`) as the engine takes them:
+/// one k per pool item (1 for an item the file leaves out), or `None` when the bank ships none.
+/// Stale parameters (fitted on other items) are still used: the validator warns about them, and
+/// they keep limiting the items they name until they are refitted.
+pub fn exposure_params(bank: &Bank, pool: &Pool) -> Option<Vec<f64>> {
+    let e = bank.exposure.as_ref()?;
+    Some(pool.items().iter().map(|i| e.k(&i.id)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,10 +140,15 @@ pub(crate) struct StoredConfig {
     /// `eap`, `map`, `mle`, `wle`.
     pub estimator: String,
     pub randomesque: usize,
+    /// Whether the bank's Sympson–Hetter exposure parameters (`calibration/exposure.toml`, part
+    /// of the bank version) control the selection; false in sessions recorded before exposure
+    /// control was on by default.
+    #[serde(default)]
+    pub exposure: bool,
 }
 
 impl StoredConfig {
-    pub fn of(rule: SessionRule, estimator: EstimatorKind, randomesque: usize) -> Self {
+    pub fn of(rule: SessionRule, estimator: EstimatorKind, randomesque: usize, exposure: bool) -> Self {
         Self {
             rule: match rule {
                 SessionRule::Mfi => "mfi",
@@ -154,6 +159,7 @@ impl StoredConfig {
             .into(),
             estimator: estimator.name().into(),
             randomesque,
+            exposure,
         }
     }
 
@@ -223,8 +229,14 @@ mod tests {
         let json = serde_json::to_string(&StoredPlan::of(&plan)).unwrap();
         let back: StoredPlan = serde_json::from_str(&json).unwrap();
         assert_eq!(back.to_engine(), Some(plan));
-        let c = StoredConfig::of(SessionRule::Kl, EstimatorKind::Wle, 3);
+        let c = StoredConfig::of(SessionRule::Kl, EstimatorKind::Wle, 3, true);
         assert_eq!(c.rule(), Some(SessionRule::Kl));
         assert_eq!(c.estimator(), Some(EstimatorKind::Wle));
+        let back: StoredConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+        // a session recorded before exposure control was stored: replayed without it
+        let old: StoredConfig =
+            serde_json::from_str(r#"{"rule":"mfi","estimator":"eap","randomesque":1}"#).unwrap();
+        assert!(!old.exposure);
     }
 }

@@ -104,7 +104,24 @@ pub fn equicorrelation_cholesky(k: usize, rho: f64) -> Result<Vec<Vec<f64>>, Stu
 /// stream of `seed`, unit 3: z_{e,j} from the uniforms at steps 2m and 2m + 1, m = e·k + j):
 /// every competence N(0, 1), every pair correlated ρ.
 pub fn draw_abilities(seed: u64, n: usize, k: usize, rho: f64) -> Result<Vec<Vec<f64>>, StudyError> {
-    let l = equicorrelation_cholesky(k, rho)?;
+    draw_mixed_abilities(seed, n, k, &[rho])
+}
+
+/// A mixed population: examinee e drawn as by [`draw_abilities`] (the same standard normal
+/// draws) with the correlation `rhos[e mod m]`. With one correlation it is [`draw_abilities`].
+pub fn draw_mixed_abilities(
+    seed: u64,
+    n: usize,
+    k: usize,
+    rhos: &[f64],
+) -> Result<Vec<Vec<f64>>, StudyError> {
+    let ls = rhos
+        .iter()
+        .map(|&r| equicorrelation_cholesky(k, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    if ls.is_empty() {
+        return Ok(vec![vec![0.0; k]; n]);
+    }
     let mut d = Draws::new(seed, 3, Purpose::Abilities);
     // Box–Muller on the uniforms at steps 2m and 2m + 1: the stream is read in order
     let mut normal = |m: u64| {
@@ -115,7 +132,8 @@ pub fn draw_abilities(seed: u64, n: usize, k: usize, rho: f64) -> Result<Vec<Vec
     Ok((0..n)
         .map(|e| {
             let z: Vec<f64> = (0..k).map(|j| normal((e * k + j) as u64)).collect();
-            l.iter()
+            ls[e % ls.len()]
+                .iter()
                 .map(|row| row.iter().zip(&z).map(|(a, b)| a * b).sum())
                 .collect()
         })
@@ -182,6 +200,11 @@ pub struct Figures {
     pub national_level_within_one: f64,
     /// Mean |national pix − true pix|.
     pub national_pix_error: f64,
+    /// The error on the shape of the profile: the RMSE of (θ̂_d − mean over d of θ̂) against
+    /// (θ_d − mean over d of θ), the means taken over the plan's competences of one agent.
+    pub deviation_rmse: f64,
+    /// Share of (agent, competence) pairs not assessed (fewer answers than the minimum).
+    pub not_assessed: f64,
 }
 
 #[derive(Default)]
@@ -203,6 +226,8 @@ struct Acc {
     nexact: f64,
     none: f64,
     npix: f64,
+    dev: f64,
+    missing: f64,
 }
 
 impl Acc {
@@ -231,6 +256,8 @@ impl Acc {
             national_level_exact: self.nexact / n,
             national_level_within_one: self.none / n,
             national_pix_error: self.npix / n,
+            deviation_rmse: (self.dev / n).sqrt(),
+            not_assessed: self.missing / n,
         }
     }
 }
@@ -242,6 +269,11 @@ pub struct Study {
     pub competences: Vec<Figures>,
     /// All (examinee, competence) pairs pooled.
     pub overall: Figures,
+    /// The same figures for the separate scores (own answers only, independent prior): per
+    /// competence and pooled (the national figures are repeated).
+    pub separate: Vec<Figures>,
+    /// The separate scores, all pairs pooled.
+    pub separate_overall: Figures,
     /// Mean number of items per session (all competences, pretest included).
     pub mean_session_length: f64,
     /// The highest share of sessions that administered one item.
@@ -251,8 +283,10 @@ pub struct Study {
 /// Summarises simulated sessions. `true_thetas[e][k]` is examinee e's true θ on the plan's k-th
 /// competence; `truth` is the pool rebuilt with the true parameters ([`true_pool`]), whose pix
 /// scales give the true pix and level ([`true_position`]). The profile's pix and level are the
-/// engine's (`SCORING.md`, on the bank's parameters); the national pix is the sum of the values
-/// of the validated skills, its level ⌊pix / 8⌋ capped like the profile's.
+/// engine's (`SCORING.md`, on the bank's parameters), reported (structured) and separate; the
+/// national pix is the exact sum of the values of the validated skills, its level by
+/// [`level_of_pix`] capped like the profile's. A competence not assessed still counts with
+/// the score its answers give (its share is `not_assessed`).
 pub fn summarise(
     pool: &Pool,
     truth: &Pool,
@@ -260,8 +294,9 @@ pub fn summarise(
     sessions: &[SimulatedSession],
     true_thetas: &[Vec<f64>],
 ) -> Study {
-    let mut per: Vec<Acc> = plan.competences.iter().map(|_| Acc::default()).collect();
-    let mut all = Acc::default();
+    let k = plan.competences.len();
+    let mut per: Vec<[Acc; 2]> = (0..k).map(|_| Default::default()).collect();
+    let mut all: [Acc; 2] = Default::default();
     let index: HashMap<&str, usize> = pool
         .items()
         .iter()
@@ -277,6 +312,18 @@ pub fn summarise(
                 shown[i] += 1;
             }
         }
+        let pairs = s.profile.competences.len().min(thetas.len()).min(k).max(1) as f64;
+        let mean_true = thetas.iter().take(k).sum::<f64>() / pairs;
+        let mean_est = |sep: bool| {
+            s.profile
+                .competences
+                .iter()
+                .take(k)
+                .map(|c| if sep { c.separate.theta } else { c.score.theta })
+                .sum::<f64>()
+                / pairs
+        };
+        let means = [mean_est(false), mean_est(true)];
         for (k, cp) in plan.competences.iter().enumerate() {
             let (Some(c), Some(&theta)) = (s.profile.competences.get(k), thetas.get(k)) else {
                 continue;
@@ -287,39 +334,48 @@ pub fn summarise(
             let (true_pix, true_level) = true_position(scale, theta, cp.max_level);
             let national = s.national_pix.get(k).copied().unwrap_or(0);
             let national_level = level_of_pix(national, scale.top(cp.max_level));
-            let est = c.score.theta;
-            for a in [&mut per[k], &mut all] {
-                a.n += 1.0;
-                a.items += c.items as f64;
-                a.se += c.score.se;
-                a.se_ok += f64::from(u8::from(c.score.se <= cp.se_target));
-                a.err += est - theta;
-                a.sq += (est - theta).powi(2);
-                a.t += theta;
-                a.tt += theta * theta;
-                a.e += est;
-                a.ee += est * est;
-                a.te += theta * est;
-                let d = c.score.level.abs_diff(true_level);
-                a.exact += f64::from(u8::from(d == 0));
-                a.one += f64::from(u8::from(d <= 1));
-                a.pix += f64::from(c.score.pix.abs_diff(true_pix));
-                let nd = national_level.abs_diff(true_level);
-                a.nexact += f64::from(u8::from(nd == 0));
-                a.none += f64::from(u8::from(nd <= 1));
-                a.npix += f64::from(national.abs_diff(true_pix));
+            for (which, score) in [&c.score, &c.separate].into_iter().enumerate() {
+                let est = score.theta;
+                let [pa, aa] = [&mut per[k][which], &mut all[which]];
+                for a in [pa, aa] {
+                    a.n += 1.0;
+                    a.items += c.items as f64;
+                    a.se += score.se;
+                    a.se_ok += f64::from(u8::from(score.se <= cp.se_target));
+                    a.err += est - theta;
+                    a.sq += (est - theta).powi(2);
+                    a.t += theta;
+                    a.tt += theta * theta;
+                    a.e += est;
+                    a.ee += est * est;
+                    a.te += theta * est;
+                    let d = score.level.abs_diff(true_level);
+                    a.exact += f64::from(u8::from(d == 0));
+                    a.one += f64::from(u8::from(d <= 1));
+                    a.pix += f64::from(score.pix.abs_diff(true_pix));
+                    let nd = national_level.abs_diff(true_level);
+                    a.nexact += f64::from(u8::from(nd == 0));
+                    a.none += f64::from(u8::from(nd <= 1));
+                    a.npix += f64::from(national.abs_diff(true_pix));
+                    a.dev += ((est - means[which]) - (theta - mean_true)).powi(2);
+                    a.missing += f64::from(u8::from(!c.is_assessed()));
+                }
             }
         }
     }
     let n = sessions.len().max(1) as f64;
-    Study {
-        competences: plan
-            .competences
+    let figures = |which: usize| -> Vec<Figures> {
+        plan.competences
             .iter()
             .zip(&per)
-            .map(|(cp, a)| a.figures(cp.code.clone()))
-            .collect(),
-        overall: all.figures("all".into()),
+            .map(|(cp, a)| a[which].figures(cp.code.clone()))
+            .collect()
+    };
+    Study {
+        competences: figures(0),
+        overall: all[0].figures("all".into()),
+        separate: figures(1),
+        separate_overall: all[1].figures("all".into()),
         mean_session_length: total_items as f64 / n,
         max_exposure: shown.iter().map(|&c| c as f64 / n).fold(0.0, f64::max),
     }
@@ -557,5 +613,78 @@ mod tests {
         assert!((s.mean_session_length - 2.5).abs() < 1e-12);
         // item a in both sessions
         assert!((s.max_exposure - 1.0).abs() < 1e-12);
+    }
+
+    /// Deviation RMSE and the separate figures by hand: two competences, one agent.
+    #[test]
+    fn deviation_and_separate_figures_by_hand() {
+        use jauge_engine::session::{CompetenceScore, Profile};
+        use jauge_irt::scoring::PixScore;
+        let grid = Grid::standard();
+        let item = |id: &str, comp: &str| PoolItem {
+            id: id.into(),
+            competence: comp.into(),
+            tube: format!("t{comp}"),
+            level: 1,
+            params: ItemParams::two_pl(1.0, -2.0).unwrap(),
+            status: ItemStatus::Live,
+            time_limit: None,
+            accessibility: vec![],
+            set: None,
+        };
+        let pool = Pool::new(vec![item("a", "1.1"), item("b", "1.2")], &grid);
+        let plan = Plan::full_profile(["1.1", "1.2"]);
+        let score = |theta: f64| PixScore {
+            theta,
+            se: 0.5,
+            median: theta,
+            pix: 0,
+            pix_low: 0,
+            pix_high: 0,
+            level: 0,
+            capped_at: None,
+        };
+        let comp = |code: &str, reported: f64, separate: f64| CompetenceScore {
+            code: code.into(),
+            items: 3,
+            score: score(reported),
+            separate: score(separate),
+            not_assessed: None,
+        };
+        let session = SimulatedSession {
+            profile: Profile {
+                competences: vec![comp("1.1", 1.0, 1.5), comp("1.2", 0.0, -1.0)],
+                total_pix: 0,
+                structured: true,
+            },
+            national_pix: vec![0, 0],
+            records: Vec::new(),
+            set_aside: Vec::new(),
+        };
+        // truth (0.8, −0.2): deviations (+0.5, −0.5)
+        let s = summarise(&pool, &pool, &plan, &[session], &[vec![0.8, -0.2]]);
+        // reported (1, 0): deviations (+0.5, −0.5), exact: 0; errors 0.2, 0.2
+        assert!(s.overall.deviation_rmse.abs() < 1e-12);
+        assert!((s.overall.rmse - 0.2).abs() < 1e-12);
+        // separate (1.5, −1): deviations (+1.25, −1.25) against ±0.5: 0.75 each
+        assert!((s.separate_overall.deviation_rmse - 0.75).abs() < 1e-12);
+        // errors 0.7 and −0.8: RMSE √((0.49 + 0.64)/2)
+        assert!((s.separate_overall.rmse - (1.13f64 / 2.0).sqrt()).abs() < 1e-12);
+        assert!((s.separate[1].bias + 0.8).abs() < 1e-12);
+        assert_eq!(s.overall.not_assessed, 0.0);
+    }
+
+    #[test]
+    fn a_mixed_population_draws_each_examinee_at_its_correlation() {
+        let one = draw_abilities(3, 10, 4, 0.5).unwrap();
+        let mixed = draw_mixed_abilities(3, 10, 4, &[0.0, 0.5]).unwrap();
+        // odd examinees have ρ = 0.5: the same draws as the single-correlation population
+        for e in (1..10).step_by(2) {
+            assert_eq!(mixed[e], one[e]);
+        }
+        // even ones ρ = 0: θ = z, the first coordinate is the same under every ρ (L₁₁ = 1)
+        assert_eq!(mixed[0][0], one[0][0]);
+        assert_ne!(mixed[0][1], one[0][1]);
+        assert!(draw_mixed_abilities(3, 10, 4, &[0.5, 1.0]).is_err());
     }
 }

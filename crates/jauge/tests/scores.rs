@@ -35,17 +35,18 @@ fn scores_are_version_2_with_their_separate_score_and_version_1_ones_are_rescore
     for c in &report.competences {
         assert_eq!(c.scoring_version, "2");
         assert!(c.theta_separate.is_some() && c.se_separate.is_some());
-        assert_eq!(c.structure.as_deref(), Some("independent"));
+        // the bundled bank's structure: λ = √0.5, assumed
+        assert_eq!(c.structure.as_deref(), Some("assumed"));
     }
     let live = report.competences.clone();
     let p = j.profile("ana").unwrap();
     assert_eq!(p.scoring_version, "2");
     let json = p.to_json();
     assert_eq!(json["scoring_version"], "2");
-    assert_eq!(json["structure"], "independent");
+    assert_eq!(json["structure"], "assumed");
     let h = j.history("ana").unwrap()[0].to_json();
-    assert_eq!(h["structure"], "independent", "{h}");
-    assert_eq!(h["competences"][0]["structure"], "independent", "{h}");
+    assert_eq!(h["structure"], "assumed", "{h}");
+    assert_eq!(h["competences"][0]["structure"], "assumed", "{h}");
     assert!(h["competences"][0]["theta_separate"].is_f64(), "{h}");
     let c11 = &json["competences"][0];
     assert_eq!(c11["code"], "1.1");

@@ -1,29 +1,156 @@
 //! `jauge simulate --bank DIR`: full-profile sessions over an item bank, scored against the
 //! truth (docs/simulation.md, "Sessions over the real bank").
 //!
-//! Plan: every competence of the bank with a live item; per competence at least `--min-length`
-//! (4) and at most `--length` (10) scored items, stopping once SE ≤ `--se-target` (0.55); at most
-//! `--max-total` (the engine's full-profile default, 112) in all. True abilities: `--thetas FILE` (`id,1.1,…,5.2`) or `--examinees
-//! N` drawn from N(0, R), R the equicorrelation matrix of `--correlation` (0.6). True
-//! parameters: the bank's, or perturbed with `--perturb SD`.
+//! Plan: every competence of the bank with a live item, on the engine's full-profile plan for
+//! the structure (`Plan::full_profile_for`), whose per-competence minimum (`--min-length`), maximum (`--length`),
+//! SE target (`--se-target`), total (`--max-total`) and competence order (`--order`) the flags
+//! override. Profile structure: `--structure bank|independent|FILE` (the bank's by default).
+//! Exposure control: the bank's Sympson–Hetter parameters (`calibration/exposure.toml`) unless
+//! `--exposure-params`, `--exposure-target` or `--no-exposure`. True abilities: `--thetas FILE`
+//! (`id,1.1,…,5.2`) or `--examinees N` drawn from N(0, R), R the equicorrelation matrix of
+//! `--correlation` (0.6). True parameters: the bank's, or perturbed with `--perturb SD`.
 
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clap::ValueEnum;
-use jauge::pool::pool_from_bank;
-use jauge::simulation::{Study, draw_abilities, summarise, true_pool};
-use jauge_engine::session::perturb_params;
+use jauge::pool::{exposure_params, pool_from_bank};
+use jauge::simulation::{draw_mixed_abilities, summarise, true_pool};
+use jauge_bank::structure::{ExposureControl, ProfileStructure, live_items_fingerprint, write_exposure};
+use jauge_engine::session::{CompetenceOrder, perturb_params};
 use jauge_engine::{EstimatorKind, Plan, SessionConfig, SessionRule, simulate_pool};
 use jauge_irt::Grid;
 
-use super::{Estimator, Select, SimulateArgs, parse_range, read_exposure_params};
-use crate::cmd::{num, print_json};
+use super::{Estimator, Order, Select, SimulateArgs, parse_range, read_exposure_params};
 use crate::input::read_competence_thetas;
 
-/// Plan defaults of a full profile (`Plan::full_profile`), restated for the flags.
+mod report;
+
+/// The default correlation of the true abilities (`CONTRACTS.md`).
 const DEFAULT_CORRELATION: f64 = 0.6;
+
+/// The profile structure a run assumes, and how it was chosen.
+pub(super) struct StructureUsed {
+    /// `bank`, `independent` or the file given.
+    pub source: String,
+    /// The structure (`None`: independent).
+    pub structure: Option<ProfileStructure>,
+}
+
+/// Where the run's exposure control came from.
+pub(super) enum ExposureUsed {
+    /// None.
+    None,
+    /// The bank's `calibration/exposure.toml`.
+    Bank(String),
+    /// `--exposure-params FILE`.
+    File(String),
+    /// Fitted by `--exposure-target`.
+    Fitted(jauge_engine::exposure::ShFit, f64),
+}
+
+/// The engine's full-profile plan over `codes` for the structure (`Plan::full_profile_for`),
+/// with the flags' overrides.
+fn plan_for(args: &SimulateArgs, codes: &[String], structure: &StructureUsed) -> anyhow::Result<Plan> {
+    let mut plan = Plan::full_profile_for(codes.to_vec(), |c| {
+        structure.structure.as_ref().map_or(0.0, |s| s.loading(c))
+    });
+    let defaults = plan.competences[0].clone();
+    let max_items = args.length.unwrap_or(defaults.max_items);
+    if max_items == 0 {
+        bail!("--length must be at least 1 (the maximum number of items per competence)");
+    }
+    let min_items = args.min_length.unwrap_or(defaults.min_items.min(max_items));
+    if min_items > max_items {
+        bail!("--min-length {min_items} is above --length {max_items} (both count items per competence)");
+    }
+    let se_target = args.se_target.unwrap_or(defaults.se_target);
+    if !(se_target > 0.0 && se_target.is_finite()) {
+        bail!("--se-target {se_target}: expected a positive number, e.g. 0.55");
+    }
+    for cp in &mut plan.competences {
+        cp.min_items = min_items;
+        cp.max_items = max_items;
+        cp.se_target = se_target;
+    }
+    if let Some(t) = args.max_total {
+        if t == 0 {
+            bail!("--max-total must be at least 1");
+        }
+        plan.max_total = t;
+    }
+    if let Some(o) = args.order {
+        plan.order = match o {
+            Order::RoundRobin => CompetenceOrder::RoundRobin,
+            Order::LargestSe => CompetenceOrder::LargestSe,
+        };
+    }
+    if !args.start_theta.is_finite() {
+        bail!(
+            "--start-theta {}: expected a finite number, e.g. -0.5",
+            args.start_theta
+        );
+    }
+    plan.start_theta = args.start_theta;
+    Ok(plan)
+}
+
+/// `--structure bank|independent|FILE`.
+fn structure_for(arg: &str, bank: &jauge_bank::Bank) -> anyhow::Result<StructureUsed> {
+    let structure = match arg {
+        "bank" => bank.structure.clone(),
+        "independent" => None,
+        file => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("--structure {file}: cannot read the structure file"))?;
+            let codes: Vec<&str> = bank
+                .framework
+                .competences
+                .iter()
+                .map(|c| c.code.as_str())
+                .collect();
+            let (s, diags) = jauge_bank::structure::parse_structure(file, &text, &codes);
+            match s {
+                Some(s) => Some(s),
+                None => bail!(
+                    "--structure {file}: not a valid structure file:\n{}",
+                    diags
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ),
+            }
+        }
+    };
+    Ok(StructureUsed {
+        source: arg.to_owned(),
+        structure,
+    })
+}
+
+/// `--exposure-params FILE`: the CSV `id,k`, or the bank's TOML format.
+fn exposure_file(path: &Path, ids: &[String]) -> anyhow::Result<Vec<f64>> {
+    if path.extension().is_some_and(|e| e == "toml") {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let (e, diags) = jauge_bank::structure::parse_exposure(&path.display().to_string(), &text);
+        let Some(e) = e else {
+            bail!(
+                "{}: not a valid exposure file:\n{}",
+                path.display(),
+                diags
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        };
+        return Ok(ids.iter().map(|id| e.k(id)).collect());
+    }
+    read_exposure_params(path, ids)
+}
 
 /// Runs `jauge simulate --bank DIR`.
 pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
@@ -36,39 +163,9 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     if args.scale != 1.0 {
         bail!("--scale applies to item files: a bank's parameters are on the logistic metric (D = 1)");
     }
-    // the engine's full-profile defaults, whatever they are tuned to
-    let defaults = jauge_engine::Plan::full_profile(["-"]);
-    let (default_min, default_max, default_se, default_total) = (
-        defaults.competences[0].min_items,
-        defaults.competences[0].max_items,
-        defaults.competences[0].se_target,
-        defaults.max_total,
-    );
-    let max_items = args.length.unwrap_or(default_max);
-    if max_items == 0 {
-        bail!("--length must be at least 1 (the maximum number of items per competence)");
-    }
-    let min_items = args.min_length.unwrap_or(default_min.min(max_items));
-    if min_items > max_items {
-        bail!("--min-length {min_items} is above --length {max_items} (both count items per competence)");
-    }
-    let se_target = args.se_target.unwrap_or(default_se);
-    if !(se_target > 0.0 && se_target.is_finite()) {
-        bail!("--se-target {se_target}: expected a positive number, e.g. 0.55");
-    }
-    let max_total = args.max_total.unwrap_or(default_total);
-    if max_total == 0 {
-        bail!("--max-total must be at least 1");
-    }
     let perturb = args.perturb.unwrap_or(0.0);
     if !(perturb >= 0.0 && perturb.is_finite()) {
         bail!("--perturb {perturb}: expected a standard deviation ≥ 0, e.g. 0.3");
-    }
-    if !args.start_theta.is_finite() {
-        bail!(
-            "--start-theta {}: expected a finite number, e.g. -0.5",
-            args.start_theta
-        );
     }
     if args.randomesque == Some(0) {
         bail!("--randomesque must be at least 1");
@@ -94,8 +191,8 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     if codes.is_empty() {
         bail!("{}: the bank has no live item", dir.display());
     }
-    let mut plan = Plan::with(codes.clone(), min_items, max_items, se_target, max_total);
-    plan.start_theta = args.start_theta;
+    let structure = structure_for(&args.structure, &loaded.bank)?;
+    let plan = plan_for(&args, &codes, &structure)?;
 
     // true abilities, one per competence of the plan
     let (ids, thetas, correlation) = if let Some(path) = &args.thetas {
@@ -107,12 +204,14 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         if n == 0 {
             bail!("--examinees must be at least 1");
         }
-        let rho = args.correlation.unwrap_or(DEFAULT_CORRELATION);
-        let t = draw_abilities(args.seed, n, codes.len(), rho)
+        let rhos = args
+            .correlation
+            .clone()
+            .unwrap_or_else(|| vec![DEFAULT_CORRELATION]);
+        let t = draw_mixed_abilities(args.seed, n, codes.len(), &rhos)
             .map_err(|e| anyhow::anyhow!("--correlation: {e}"))?;
-        ((0..n).map(|k| k.to_string()).collect::<Vec<_>>(), t, Some(rho))
+        ((0..n).map(|k| k.to_string()).collect::<Vec<_>>(), t, Some(rhos))
     };
-    let n = thetas.len();
 
     // true item parameters and the true pix scales they give
     let bank_params: Vec<_> = pool.items().iter().map(|i| i.params).collect();
@@ -120,10 +219,6 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     let truth = true_pool(&pool, true_params.as_deref().unwrap_or(&bank_params), &grid)?;
 
     let item_ids: Vec<String> = pool.items().iter().map(|i| i.id.clone()).collect();
-    let exposure = match &args.exposure_params {
-        Some(p) => Some(read_exposure_params(p, &item_ids)?),
-        None => None,
-    };
     let rule = match args.select {
         Select::Mfi => SessionRule::Mfi,
         Select::Kl => SessionRule::Kl,
@@ -140,9 +235,18 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         rule,
         estimator,
         randomesque: args.randomesque.unwrap_or(1),
-        exposure,
         ..SessionConfig::default()
     };
+    let mut exposure = ExposureUsed::None;
+    if let Some(p) = &args.exposure_params {
+        config.exposure = Some(exposure_file(p, &item_ids)?);
+        exposure = ExposureUsed::File(p.display().to_string());
+    } else if args.exposure_target.is_none() && !args.no_exposure {
+        config.exposure = exposure_params(&loaded.bank, &pool);
+        if let Some(e) = &loaded.bank.exposure {
+            exposure = ExposureUsed::Bank(e.file.clone());
+        }
+    }
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -150,13 +254,18 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
 
     let start = Instant::now();
     // Sympson–Hetter fitted over the same population and plan, then used for the run
-    let mut fitted = None;
     if let Some(r) = args.exposure_target {
+        // with a list of correlations, the control holds in each of the mixed populations
+        let groups: Vec<usize> = match &correlation {
+            Some(rhos) if rhos.len() > 1 => (0..thetas.len()).map(|e| e % rhos.len()).collect(),
+            _ => Vec::new(),
+        };
         let fit = jauge_engine::fit_sympson_hetter_pool(
             &pool,
             &plan,
             &config,
             &thetas,
+            &groups,
             true_params.as_deref(),
             args.seed,
             threads,
@@ -170,17 +279,10 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
             );
         }
         config.exposure = Some(fit.k.clone());
-        fitted = Some(fit);
+        exposure = ExposureUsed::Fitted(fit, r);
     }
-    if let (Some(path), Some(fit)) = (&args.exposure_out, &fitted) {
-        let mut f = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("{}: cannot write", path.display()))?,
-        );
-        writeln!(f, "id,k")?;
-        for (id, k) in item_ids.iter().zip(&fit.k) {
-            writeln!(f, "{id},{k}")?;
-        }
-        f.flush()?;
+    if let (Some(path), ExposureUsed::Fitted(fit, r)) = (&args.exposure_out, &exposure) {
+        write_fitted(path, fit, *r, &item_ids, &loaded.bank)?;
     }
     let sessions = simulate_pool(
         &pool,
@@ -195,148 +297,69 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     let study = summarise(&pool, &truth, &plan, &sessions, &thetas);
 
     if let Some(path) = &args.out {
-        let mut f = std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("{}: cannot write", path.display()))?,
-        );
-        writeln!(
-            f,
-            "id,true_theta,theta,se,length,items,competence,pix,true_pix,level,true_level,national_pix"
-        )?;
-        for ((id, s), t) in ids.iter().zip(&sessions).zip(&thetas) {
-            for (k, (c, cp)) in s.profile.competences.iter().zip(&plan.competences).enumerate() {
-                let items: Vec<&str> = s
-                    .records
-                    .iter()
-                    .filter(|r| r.competence == c.code)
-                    .map(|r| r.item.as_str())
-                    .collect();
-                let theta = t.get(k).copied().unwrap_or(f64::NAN);
-                let (true_pix, true_level) = truth.scale(&c.code).map_or((0, 0), |sc| {
-                    jauge::simulation::true_position(sc, theta, cp.max_level)
-                });
-                writeln!(
-                    f,
-                    "{id},{theta},{},{},{},{},{},{},{true_pix},{},{true_level},{}",
-                    c.score.theta,
-                    c.score.se,
-                    c.items,
-                    items.join(" "),
-                    c.code,
-                    c.score.pix,
-                    c.score.level,
-                    s.national_pix.get(k).copied().unwrap_or(0)
-                )?;
-            }
-        }
-        f.flush()?;
+        report::write_out(path, &ids, &sessions, &thetas, &plan, &truth)?;
     }
-
-    let administered = study.mean_session_length * n as f64;
+    let run = report::Run {
+        args: &args,
+        study: &study,
+        plan: &plan,
+        codes: &codes,
+        n: thetas.len(),
+        seconds,
+        threads,
+        perturb,
+        correlation,
+        estimator,
+        bank_version: &loaded.bank.version,
+        items: pool.items().len(),
+        structure: &structure,
+        exposure: &exposure,
+    };
     if args.json {
-        let figures = |f: &jauge::simulation::Figures| {
-            serde_json::json!({
-                "code": f.code,
-                "mean_length": num(f.mean_length),
-                "mean_se": num(f.mean_se),
-                "se_reached": num(f.se_reached),
-                "rmse": num(f.rmse),
-                "bias": num(f.bias),
-                "correlation": num(f.correlation),
-                "level_exact": num(f.level_exact),
-                "level_within_one": num(f.level_within_one),
-                "pix_error": num(f.pix_error),
-                "national_level_exact": num(f.national_level_exact),
-                "national_level_within_one": num(f.national_level_within_one),
-                "national_pix_error": num(f.national_pix_error),
-            })
-        };
-        let o = &study.overall;
-        let v = serde_json::json!({
-            "examinees": n,
-            "mean_length": num(study.mean_session_length),
-            "rmse": num(o.rmse),
-            "bias": num(o.bias),
-            "correlation": num(o.correlation),
-            "mean_se": num(o.mean_se),
-            "max_exposure": num(study.max_exposure),
-            "seconds": num(seconds),
-            "mode": "bank",
-            "bank_version": loaded.bank.version,
-            "select": args.select.to_possible_value().map(|v| v.get_name().to_owned()),
-            "estimator": estimator.name(),
-            "items": pool.items().len(),
-            "threads": threads,
-            "seed": args.seed,
-            "perturb": num(perturb),
-            "ability_correlation": correlation.map_or(serde_json::Value::Null, num),
-            "plan": {
-                "competences": codes.len(),
-                "min_length": min_items,
-                "max_length": max_items,
-                "se_target": num(se_target),
-                "max_total": max_total,
-            },
-            "mean_length_per_competence": num(o.mean_length),
-            "se_reached": num(o.se_reached),
-            "level_exact": num(o.level_exact),
-            "level_within_one": num(o.level_within_one),
-            "pix_error": num(o.pix_error),
-            "national_level_exact": num(o.national_level_exact),
-            "national_level_within_one": num(o.national_level_within_one),
-            "national_pix_error": num(o.national_pix_error),
-            "us_per_item": num(seconds * 1e6 / administered.max(1.0)),
-            "competences": study.competences.iter().map(figures).collect::<Vec<_>>(),
-        });
-        let mut v = v;
-        if let Some(fit) = &fitted {
-            v["exposure_fit"] = serde_json::json!({
-                "target": args.exposure_target.map(num),
-                "iterations": fit.iterations,
-                "converged": fit.converged,
-                "max_exposure_fit": num(fit.max_exposure),
-                "items_controlled": fit.k.iter().filter(|&&k| k < 1.0).count(),
-            });
-        }
-        print_json(&v)?;
+        report::print_json(&run)?;
     } else {
-        print_table(&study, n, &args, seconds)?;
+        report::print_table(&run)?;
     }
     Ok(0)
 }
 
-fn print_table(study: &Study, n: usize, args: &SimulateArgs, seconds: f64) -> anyhow::Result<()> {
-    let mut o = std::io::stdout().lock();
-    writeln!(
-        o,
-        "{n} examinees, {} competences, --select {}: {:.1} items per session, max exposure {:.3}, {seconds:.3} s",
-        study.competences.len(),
-        args.select
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_owned()),
-        study.mean_session_length,
-        study.max_exposure,
-    )?;
-    writeln!(
-        o,
-        "{:<5} {:>6} {:>6} {:>6} {:>7} {:>7} {:>7} {:>7} | national {:>7} {:>7} {:>7}",
-        "code", "items", "SE", "RMSE", "bias", "level=", "lvl±1", "|pix|", "level=", "lvl±1", "|pix|"
-    )?;
-    for f in study.competences.iter().chain(std::iter::once(&study.overall)) {
-        writeln!(
-            o,
-            "{:<5} {:>6.2} {:>6.3} {:>6.3} {:>7.3} {:>7.3} {:>7.3} {:>7.2} |          {:>7.3} {:>7.3} {:>7.2}",
-            f.code,
-            f.mean_length,
-            f.mean_se,
-            f.rmse,
-            f.bias,
-            f.level_exact,
-            f.level_within_one,
-            f.pix_error,
-            f.national_level_exact,
-            f.national_level_within_one,
-            f.national_pix_error
-        )?;
+/// `--exposure-out FILE`: `id,k` CSV, or the bank's TOML format (with the fingerprint of the
+/// live items, so that the validator can tell when they change) for a `.toml` name.
+fn write_fitted(
+    path: &Path,
+    fit: &jauge_engine::exposure::ShFit,
+    target: f64,
+    ids: &[String],
+    bank: &jauge_bank::Bank,
+) -> anyhow::Result<()> {
+    let cannot = || format!("{}: cannot write", path.display());
+    if path.extension().is_some_and(|e| e == "toml") {
+        let e = ExposureControl {
+            file: path.display().to_string(),
+            target,
+            fitted_at: Some(jiff::Timestamp::now().round(jiff::Unit::Second)?.to_string()),
+            fitted_with: Some(
+                std::iter::once("jauge".to_owned())
+                    .chain(std::env::args().skip(1))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            items: live_items_fingerprint(bank),
+            k: ids
+                .iter()
+                .zip(&fit.k)
+                .filter(|(_, k)| **k < 1.0)
+                .map(|(id, k)| (id.clone(), *k))
+                .collect(),
+        };
+        std::fs::write(path, write_exposure(&e)).with_context(cannot)?;
+        return Ok(());
     }
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).with_context(cannot)?);
+    writeln!(f, "id,k")?;
+    for (id, k) in ids.iter().zip(&fit.k) {
+        writeln!(f, "{id},{k}")?;
+    }
+    f.flush()?;
     Ok(())
 }

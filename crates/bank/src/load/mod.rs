@@ -1,5 +1,6 @@
-//! Loading a bank directory: `framework.toml`, every other `*.toml` (items), and the calibration
-//! overlays `calibration/*.csv`. Loading never stops at the first problem and never panics: it
+//! Loading a bank directory: `framework.toml`, every other `*.toml` (items), the calibration
+//! overlays `calibration/*.csv`, and the measurement settings `calibration/*.toml` (profile
+//! structure, exposure control: [`crate::structure`]). Loading never stops at the first problem and never panics: it
 //! returns the bank that could be built and every diagnostic.
 //!
 //! The work is split by concern: [`framework`] reads `framework.toml`, [`item`] the item files
@@ -312,7 +313,12 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
     }
     let item_files: Vec<&(String, Option<String>)> = texts
         .iter()
-        .filter(|(p, _)| p != FRAMEWORK_FILE && p.ends_with(".toml") && !p.starts_with("panel/"))
+        .filter(|(p, _)| {
+            p != FRAMEWORK_FILE
+                && p.ends_with(".toml")
+                && !p.starts_with("panel/")
+                && !p.starts_with(&format!("{CALIBRATION_DIR}/"))
+        })
         .collect();
     if item_files.is_empty() && loader.framework_ok {
         diags.push(whole(
@@ -345,18 +351,25 @@ fn load_inner(mut files: Vec<(String, Vec<u8>)>, mut diags: Vec<Diagnostic>) -> 
         .and_then(|(_, t)| t.as_deref());
     let ratings = loader.panel(ratings_text);
     diags.append(&mut loader.diags);
+    let codes: Vec<&str> = loader.fw.competences.iter().map(|c| c.code.as_str()).collect();
+    let (structure, exposure, mut settings) = crate::structure::load_settings(&texts, &codes);
+    diags.append(&mut settings);
+    let bank = Bank {
+        version,
+        framework: loader.fw,
+        items: loader.items,
+        calibrations: loader.calibrations,
+        structure,
+        exposure,
+    };
+    diags.append(&mut crate::structure::exposure_diagnostics(&bank, &texts));
     diags.sort_by(|a, b| {
         (a.file.as_str(), a.span.start, a.line)
             .cmp(&(b.file.as_str(), b.span.start, b.line))
             .then(b.severity.cmp(&a.severity))
     });
     Loaded {
-        bank: Bank {
-            version,
-            framework: loader.fw,
-            items: loader.items,
-            calibrations: loader.calibrations,
-        },
+        bank,
         diagnostics: diags,
         sources,
         ratings,
@@ -410,7 +423,7 @@ struct Loader {
 }
 
 /// Reports TOML syntax errors; true when there were none.
-fn syntax(sink: &mut Sink<'_>, errors: &[toml::de::Error], text_len: usize) -> bool {
+pub(crate) fn syntax(sink: &mut Sink<'_>, errors: &[toml::de::Error], text_len: usize) -> bool {
     for e in errors {
         let span = e.span().unwrap_or(0..0);
         let span = span.start.min(text_len)..span.end.min(text_len);

@@ -21,8 +21,10 @@
 //! levels above the current estimate (a competence with nothing left below that stops). Soft,
 //! relaxed one after the other in this order only when no item satisfies them all: at most one
 //! item per tube until every tube of the competence has been used; no two timed questions in a
-//! row. The first question of each competence is chosen at an easy θ
-//! (the start θ − 1) so that an agent starts with an easy question.
+//! row. The first question of each competence is chosen at an easy θ, one unit below the
+//! competence's current estimate (the start θ − 1 without a structure; with one, the structured
+//! θ̂ − 1, which the answers in the other competences have already moved), so that an agent
+//! starts each competence with a question easy for them.
 //!
 //! The parts: the [`Pool`] ([`pool`]), plans and settings ([`plan`]), clocks and records
 //! ([`record`]), the profile ([`profile`]), the national skill rule ([`skills`]) and simulated
@@ -267,7 +269,9 @@ impl<'p> Session<'p> {
         self.pending.is_none() && self.next_competence().is_none()
     }
 
-    /// Current θ̂ and SE of each competence of the plan.
+    /// θ̂ and SE of each competence of the plan as selection and stopping use them (structured
+    /// when the plan has a structure); a finished competence keeps the values it stopped at,
+    /// [`Session::profile`] gives the final scores.
     pub fn estimates(&self) -> Vec<(String, f64, f64)> {
         self.plan
             .competences
@@ -430,8 +434,10 @@ impl<'p> Session<'p> {
             .iter()
             .zip(&cpool.tube_of)
             .all(|(&h, &t)| !h || st.tubes_used[t]);
+        // the first item of a competence one unit below its current estimate: the start θ, or,
+        // with a profile structure, what the other competences' answers already say
         let theta = if st.responses.is_empty() {
-            self.plan.start_theta - 1.0
+            st.theta - 1.0
         } else {
             st.theta
         };
@@ -594,17 +600,25 @@ impl<'p> Session<'p> {
         Ok(status)
     }
 
-    /// Updates every competence's structured posterior (weights, θ̂ and SE) after a response.
+    /// Updates the structured posterior (weights, θ̂ and SE) of every competence still asking,
+    /// after a response (a finished competence is scored afresh by [`Session::profile`]).
     fn refresh_structured(&mut self) {
         let Some(sp) = &self.structure else { return };
         let eap = self.config.estimator == EstimatorKind::Eap;
+        let mut buffer = Vec::with_capacity(self.pool.grid.len());
         for (d, st) in self.states.iter_mut().enumerate() {
-            let m = sp.marginal(d);
-            if eap {
-                st.theta = m.mean;
+            if st.done() {
+                continue;
             }
-            st.se = m.sd;
-            st.structured = Some(LinearPosterior::from_normalised(m.weights, m.mean, m.sd));
+            let (mean, sd) = sp.marginal_into(d, &mut buffer);
+            if eap {
+                st.theta = mean;
+            }
+            st.se = sd;
+            match &mut st.structured {
+                Some(p) => p.set_normalised(&buffer, mean, sd),
+                None => st.structured = Some(LinearPosterior::from_normalised(buffer.clone(), mean, sd)),
+            }
         }
     }
 

@@ -59,15 +59,49 @@ pub enum CompetenceOrder {
 }
 
 impl Plan {
-    /// Full-profile defaults: per competence at least 4 and at most 7 items, stop when
-    /// SE ≤ 0.55, at most 112 in all (16 × 7, within the 120-question ceiling).
+    /// The full-profile defaults with a profile structure (`docs/simulation.md`, "The default
+    /// full-profile plan"): per competence at least 3 questions of its own and at most 8, stop
+    /// a competence once its structured SE ≤ 0.56, at most 64 questions in all, the next
+    /// competence the one of largest SE once every minimum is met. Set the loadings with
+    /// [`Plan::set_loadings`] (or use [`Plan::full_profile_for`]); without them the plan runs
+    /// independently, for which [`Plan::full_profile_independent`] is the tuned default.
+    ///
+    /// Chosen by simulation on the bundled bank: with the structure of the population, a mean
+    /// of at most 64 questions measures θ better than 16 separate tests of 10 questions (160),
+    /// with as good a level accuracy and a profile shape within 0.03 of theirs.
+    pub fn full_profile(codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        let mut plan = Self::with(codes, 3, 8, 0.56, 64);
+        plan.order = CompetenceOrder::LargestSe;
+        plan
+    }
+
+    /// The full-profile defaults of the independent model (every competence from its own
+    /// answers only): per competence at least 4 and at most 7 items, stop when SE ≤ 0.55, at
+    /// most 112 in all (16 × 7), a round robin.
     ///
     /// Tuned by simulation on the bundled bank (`docs/simulation.md`): the first defaults
     /// (4–10 per competence, 120 in all) let the total cap stop the session first, so the
     /// competences listed first got 8 questions and the last ones 7; with 7 each, every
     /// competence gets the same precision, 8 questions fewer.
-    pub fn full_profile(codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn full_profile_independent(codes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self::with(codes, 4, 7, 0.55, 112)
+    }
+
+    /// The full-profile plan for a structure: [`Plan::full_profile`] with `loading(code)` as
+    /// every competence's loading when some loading is not 0 and there are at least two
+    /// competences, else [`Plan::full_profile_independent`].
+    pub fn full_profile_for(
+        codes: impl IntoIterator<Item = impl Into<String>>,
+        loading: impl Fn(&str) -> f64,
+    ) -> Self {
+        let codes: Vec<String> = codes.into_iter().map(Into::into).collect();
+        if codes.len() > 1 && codes.iter().any(|c| loading(c) != 0.0) {
+            let mut plan = Self::full_profile(codes);
+            plan.set_loadings(loading);
+            plan
+        } else {
+            Self::full_profile_independent(codes)
+        }
     }
 
     /// Single-competence defaults: at most 20 items, stop when SE ≤ 0.4 (at least 4).

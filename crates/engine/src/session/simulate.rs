@@ -108,12 +108,19 @@ fn simulate_one(
 /// P(S_i), and sets k_i ← min(1, r / P(S_i)), until the highest expected administration rate
 /// P(S_i) · k_i is within 0.01 of `target` or `max_iterations` is reached. Infeasible when a
 /// competence's maximum length ÷ r exceeds its live items.
+///
+/// `groups` (one group number per agent, or empty for a single population) makes the control
+/// hold in every group, in the spirit of Stocking & Lewis's (1998) conditional exposure control:
+/// P(S_i) is then the largest share over the groups, so that no group of the population (e.g.
+/// agents whose competences are little or much correlated) sees an item more than r of the
+/// time.
 #[allow(clippy::too_many_arguments)]
 pub fn fit_sympson_hetter_pool(
     pool: &Pool,
     plan: &Plan,
     config: &SessionConfig,
     true_thetas: &[Vec<f64>],
+    groups: &[usize],
     true_params: Option<&[ItemParams]>,
     seed: u64,
     threads: usize,
@@ -134,7 +141,12 @@ pub fn fit_sympson_hetter_pool(
         .collect();
     let n_items = pool.items.len();
     let mut k = vec![1.0; n_items];
-    let n = true_thetas.len().max(1) as f64;
+    let group = |e: usize| groups.get(e).copied().unwrap_or(0);
+    let n_groups = (0..true_thetas.len()).map(group).max().map_or(1, |g| g + 1);
+    let mut size = vec![0usize; n_groups];
+    for e in 0..true_thetas.len() {
+        size[group(e)] += 1;
+    }
     let mut last_max = f64::INFINITY;
     for it in 0..max_iterations.max(1) {
         let cfg = SessionConfig {
@@ -142,18 +154,26 @@ pub fn fit_sympson_hetter_pool(
             ..config.clone()
         };
         let sessions = simulate_pool(pool, plan, &cfg, true_thetas, true_params, seed, threads)?;
-        let mut selected = vec![0usize; n_items];
-        for s in &sessions {
+        let mut selected = vec![vec![0usize; n_items]; n_groups];
+        for (e, s) in sessions.iter().enumerate() {
+            let sel = &mut selected[group(e)];
             for r in s.records.iter().filter(|r| !r.pretest) {
                 if let Some(&i) = index.get(r.item.as_str()) {
-                    selected[i] += 1;
+                    sel[i] += 1;
                 }
             }
             for &i in &s.set_aside {
-                selected[i] += 1;
+                sel[i] += 1;
             }
         }
-        let p_selected: Vec<f64> = selected.iter().map(|&c| c as f64 / n).collect();
+        let p_selected: Vec<f64> = (0..n_items)
+            .map(|i| {
+                (0..n_groups)
+                    .filter(|&g| size[g] > 0)
+                    .map(|g| selected[g][i] as f64 / size[g] as f64)
+                    .fold(0.0, f64::max)
+            })
+            .collect();
         last_max = p_selected.iter().zip(&k).map(|(p, k)| p * k).fold(0.0, f64::max);
         if last_max <= target + crate::exposure::TOLERANCE {
             return Ok(crate::exposure::ShFit {

@@ -161,9 +161,14 @@ impl Jauge {
 
     /// The name of the profile structure a score assumed (`CONTRACTS.md`): `independent` when
     /// the plan's loadings are all 0 (a single competence, a campaign asking for it, or a bank
-    /// without a structure).
+    /// without a structure), else the status of the bank's structure in force (`assumed` or
+    /// `estimated`).
     pub(crate) fn structure_label(&self, structured: bool) -> &'static str {
-        if structured { "assumed" } else { "independent" }
+        match (structured, &self.bank.structure) {
+            (false, _) => "independent",
+            (true, Some(s)) => s.status.name(),
+            (true, None) => "assumed",
+        }
     }
 
     /// The snapshot of one competence score of an engine profile, under this build's scoring

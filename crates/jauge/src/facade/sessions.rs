@@ -97,7 +97,13 @@ impl Jauge {
         };
         let spec = spec.resolve(&self.bank)?;
         let plan = spec.engine_plan(&self.bank);
-        let defaults = SessionConfig::default();
+        // exposure control by default: the bank's fitted Sympson–Hetter parameters
+        let defaults = SessionConfig {
+            exposure: crate::pool::exposure_applies(&plan)
+                .then(|| crate::pool::exposure_params(&self.bank, &self.pool))
+                .flatten(),
+            ..SessionConfig::default()
+        };
         // the plan must be runnable on this bank before anything is written
         Session::new(&self.pool, plan.clone(), defaults.clone(), 0)?;
         let record = {
@@ -128,6 +134,7 @@ impl Jauge {
                     defaults.rule,
                     defaults.estimator,
                     defaults.randomesque,
+                    defaults.exposure.is_some(),
                 )),
                 reuse,
             };
@@ -205,7 +212,12 @@ impl Jauge {
             history: record.excluded_items.iter().cloned().collect::<HashSet<_>>(),
             adjustments: stored.adjustments.clone(),
             time_factor: stored.time_factor,
-            ..SessionConfig::default()
+            // the bank version is checked above: these are the parameters the session started with
+            exposure: if settings.exposure {
+                crate::pool::exposure_params(&self.bank, &self.pool)
+            } else {
+                None
+            },
         };
         let Some(plan) = engine.to_engine() else {
             return Err(bad(format!("unknown competence order `{}`", engine.order)));
