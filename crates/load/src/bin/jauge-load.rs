@@ -59,7 +59,8 @@ struct Args {
     /// At most this many requests in all.
     #[arg(long, default_value_t = 10_000_000)]
     max_requests: u64,
-    /// Seconds spent measuring the raw rate of durable single-row commits (0: skip).
+    /// Seconds spent measuring the raw rate of durable single-row commits, before the load and
+    /// again after it (0: skip).
     #[arg(long, default_value_t = 3)]
     raw_seconds: u64,
     /// Print the report as one JSON document on stdout.
@@ -106,14 +107,19 @@ fn main() -> anyhow::Result<()> {
         (None, None) => anyhow::bail!("give --jauge BIN (start a server) or --url ADDR --token T"),
     };
 
-    let raw_rate = if a.raw_seconds > 0 {
-        Some(raw::durable_commit_rate(
+    // the disk's rate of durable commits drifts (other work on the machine): it is measured
+    // before and after the load, and the ratio is taken to their mean
+    let measure_raw = || -> anyhow::Result<Option<f64>> {
+        if a.raw_seconds == 0 {
+            return Ok(None);
+        }
+        Ok(Some(raw::durable_commit_rate(
             &dir,
             Duration::from_secs(a.raw_seconds),
-        )?)
-    } else {
-        None
+        )?))
     };
+    let raw_before = measure_raw()?;
+    let metrics0 = scrape_metrics(addr);
 
     let mut config = RunConfig::new(addr, tokens, a.agents);
     config.competences = a.competences.clone();
@@ -154,6 +160,24 @@ fn main() -> anyhow::Result<()> {
         let _ = t.join();
     }
     let cpu1 = server.as_ref().and_then(Server::cpu_seconds);
+    let metrics1 = scrape_metrics(addr);
+    let raw_after = measure_raw()?;
+    let raw_rate = match (raw_before, raw_after) {
+        (Some(b), Some(a)) => Some((b + a) / 2.0),
+        _ => None,
+    };
+    // the server's own syncs during the run (group commit): how many, how long, how many
+    // answers each covered
+    let delta = |name: &str| -> Option<f64> {
+        Some(metrics1.as_ref()?.get(name)? - metrics0.as_ref()?.get(name).copied().unwrap_or(0.0))
+    };
+    let syncs = delta("jauge_commit_sync_seconds_count");
+    let sync_seconds = delta("jauge_commit_sync_seconds_sum");
+    let commits_synced = delta("jauge_commits_per_sync_sum");
+    let sync_ms_mean = match (sync_seconds, syncs) {
+        (Some(t), Some(n)) if n > 0.0 => Some(1000.0 * t / n),
+        _ => None,
+    };
     let exit = match server.as_mut() {
         Some(s) => Some(s.terminate(Duration::from_secs(60))?),
         None => None,
@@ -190,7 +214,15 @@ fn main() -> anyhow::Result<()> {
         "errors_by_status": statuses,
         "error_sample": report.errors.first().map(|(s, m)| format!("{s}: {m}")),
         "raw_durable_commits_per_second": raw_rate,
+        "raw_durable_commits_per_second_before": raw_before,
+        "raw_durable_commits_per_second_after": raw_after,
         "ratio_to_raw_commits": raw_rate.map(|r| rate / r),
+        "server_syncs": syncs,
+        "server_sync_ms_mean": sync_ms_mean,
+        "server_commits_per_sync": match (commits_synced, syncs) {
+            (Some(c), Some(n)) if n > 0.0 => Some(c / n),
+            _ => None,
+        },
         "server_cpu_seconds": cpu,
         "server_cpu_ms_per_answer": cpu.map(|c| 1000.0 * c / report.answers.max(1) as f64),
         "server_cpu_percent_of_a_core_per_session": cpu.map(|c| 100.0 * c / report.seconds / a.agents as f64),
@@ -212,10 +244,16 @@ fn main() -> anyhow::Result<()> {
             report.latency_ms(0.99).unwrap_or(f64::NAN),
             report.errors.len()
         );
-        if let Some(r) = raw_rate {
+        if let (Some(r), Some(b), Some(f)) = (raw_rate, raw_before, raw_after) {
             eprintln!(
-                "raw durable single-row commits: {r:.0}/s; service / raw = {:.2}",
+                "raw durable single-row commits: {r:.0}/s ({b:.0}/s before the load, {f:.0}/s after); service / raw = {:.2}",
                 rate / r
+            );
+        }
+        if let (Some(n), Some(ms), Some(c)) = (syncs, sync_ms_mean, commits_synced) {
+            eprintln!(
+                "server: {n:.0} syncs of the log, {ms:.2} ms each on average, {:.1} commits per sync",
+                c / n.max(1.0)
             );
         }
         if let (Some(c), Some(m)) = (cpu, mem_per_session) {
@@ -236,4 +274,29 @@ fn main() -> anyhow::Result<()> {
         report.errors.len()
     );
     Ok(())
+}
+
+/// The server's metrics without labels (`name value` lines of `/metrics`), read over a plain
+/// HTTP/1.0 request on the loopback address; `None` when they cannot be read.
+fn scrape_metrics(addr: SocketAddr) -> Option<std::collections::HashMap<String, f64>> {
+    use std::io::{Read as _, Write as _};
+    jauge_load::client::loopback_only(&addr).ok()?;
+    let mut s = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(s, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.take(16 << 20).read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    if !head.starts_with("HTTP/1.1 200") && !head.starts_with("HTTP/1.0 200") {
+        return None;
+    }
+    Some(
+        body.lines()
+            .filter(|l| !l.starts_with('#') && !l.contains('{'))
+            .filter_map(|l| {
+                let (name, value) = l.split_once(' ')?;
+                Some((name.to_owned(), value.trim().parse().ok()?))
+            })
+            .collect(),
+    )
 }
