@@ -10,7 +10,8 @@ it (the common part is printed once above each table); nothing is computed here 
 and, for the robustness table, the length of the separate tests to compare with (the
 structured run's mean length, split evenly over the 16 competences).
 
-Tables: headline, robustness, order, sweep, exposure. The structure files of the true
+Tables: headline, robustness, order, sweep, exposure (docs/simulation.md), scoring
+(docs/scoring.md). The structure files of the true
 equicorrelated populations are tests/data/structures/equicorrelated-R.toml (λ = √R).
 """
 import argparse
@@ -98,6 +99,10 @@ def order(o):
     for extra in [[], ["--se-target", "0.58", "--max-total", "80"]]:
         for order_ in ["round-robin", "largest-se"]:
             runs.append(["--correlation", "0.7", "--structure", s7, "--no-exposure", "--order", order_] + extra)
+    # the default (assumed) structure in force, where the 64-question ceiling binds
+    for rho in ["0.3", "0.7"]:
+        for order_ in ["round-robin", "largest-se"]:
+            runs.append(["--correlation", rho, "--no-exposure", "--order", order_])
     table(o, "Which competence next: round robin against the largest SE", runs)
 
 
@@ -119,6 +124,40 @@ def exposure(o):
     table(o, "Exposure control: the bank's Sympson–Hetter parameters against none", runs)
 
 
+def scoring(o):
+    """docs/scoring.md, "What version 2 gives, measured": exact parameters (--perturb 0), the
+    structured score, its separate score, and the independent model's; the level bias is read
+    from the --out file (mean of level − true level over the assessed pairs)."""
+    import csv
+    import os
+    import tempfile
+    print("\n#### Scoring version 2 on the bundled bank (exact parameters, true correlation 0.6)\n")
+    common = [o.jauge, "simulate", "--bank", o.bank, "--examinees", str(o.examinees), "--perturb", "0",
+              "--seed", str(o.seed), "--threads", str(o.threads), "--correlation", "0.6", "--no-exposure"]
+    print(f"Each run: `{' '.join(['jauge'] + common[1:])} --out FILE --json` followed by the flags.\n")
+    print("| score | flags | questions | RMSE θ | level exact | level ±1 | level bias | mean abs. pix error | "
+          "deviation RMSE |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for flags in [[], ["--structure", "independent"]]:
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out.csv")
+            j = json.loads(subprocess.run(common + flags + ["--out", out, "--json"], check=True,
+                                          capture_output=True, text=True).stdout)
+            rows = [r for r in csv.DictReader(open(out)) if r["level"] != ""]
+        bias = {k: sum(int(r[k]) - int(r["true_level"]) for r in rows) / len(rows)
+                for k in ["level", "level_separate"]}
+        shown = f"`{' '.join(flags)}`" if flags else "(the bank's structure)"
+        label = "structured (reported)" if not flags else "independent model"
+        print(f"| {label} | {shown} | {f(j['mean_length'], 1)} | {f(j['rmse'])} | {f(j['level_exact'])} | "
+              f"{f(j['level_within_one'])} | {bias['level']:+.3f} | {f(j['pix_error'], 2)} | "
+              f"{f(j['deviation_rmse'])} |")
+        if not flags:
+            s = j["separate"]
+            print(f"| separate, same sessions | {shown} | {f(j['mean_length'], 1)} | {f(s['rmse'])} | "
+                  f"{f(s['level_exact'])} | {f(s['level_within_one'])} | {bias['level_separate']:+.3f} | "
+                  f"{f(s['pix_error'], 2)} | {f(s['deviation_rmse'])} |", flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--jauge", default="target/release/jauge")
@@ -127,7 +166,7 @@ def main():
     p.add_argument("--perturb", default="0.3")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--only", default="headline,robustness,order,sweep,exposure")
+    p.add_argument("--only", default="headline,robustness,order,sweep,exposure,scoring")
     o = p.parse_args()
     for name in o.only.split(","):
         globals()[name](o)

@@ -347,3 +347,125 @@ fn the_api_profile_is_the_cli_profile() {
         assert_eq!(from_api, &cli, "GET …/{cmd} is `jauge profile {cmd} --json`");
     }
 }
+
+/// The log names routes by their template and tokens by their public id: no agent's id, session
+/// link or token secret ever reaches it, even at the debug level and on errors.
+#[test]
+fn the_log_holds_no_agent_id_link_or_token_secret() {
+    let dir = TempDir::new("serve-log");
+    let db = PathBuf::from(dir.db());
+    let token = create_token(&bin(), &db, "o").unwrap();
+    let other = create_token(&bin(), &db, "p").unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], free_port().unwrap()));
+    let log_path = dir.0.join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut server = Server::start_with_log(
+        &bin(),
+        &db,
+        addr,
+        &bank(),
+        &["--log".into(), "debug".into()],
+        Duration::from_secs(120),
+        log.into(),
+    )
+    .expect("jauge serve starts");
+    let rt = rt();
+    let client = Client::new(addr, 2, Duration::from_secs(30)).unwrap();
+    let agent = "Camille.Secretname@dinum.example";
+    let agent_path = "Camille.Secretname%40dinum.example";
+    let absent = "Dominique.Absentname@dinum.example";
+    let body = serde_json::json!({"agent": agent, "competences": ["1.1"]});
+    let started = rt
+        .block_on(client.post("/api/v1/sessions", Some(&token), &body))
+        .unwrap();
+    assert_eq!(started.status, 201, "{}", started.body);
+    let session = started.body["session"].as_str().unwrap().to_owned();
+    let link = started.body["agent_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/s/")
+        .to_owned();
+    let q = started.body["question"].clone();
+    let answer = jauge_load::agent::choose_answer(&q, &session);
+    // (method, path, token, body, status)
+    type Call<'a> = (&'a str, String, Option<&'a str>, Option<Value>, u16);
+    let calls: Vec<Call> = vec![
+        (
+            "POST",
+            format!("/api/v1/sessions/{session}/answers"),
+            Some(&token),
+            Some(serde_json::json!({"step": 1, "answer": answer})),
+            200,
+        ),
+        (
+            "POST",
+            format!("/api/v1/sessions/{session}/answers"),
+            Some(&token),
+            Some(serde_json::json!({"step": 1, "answer": answer})),
+            409,
+        ),
+        ("GET", format!("/api/v1/links/{link}/question"), None, None, 200),
+        ("GET", format!("/s/{link}"), None, None, 200),
+        (
+            "GET",
+            format!("/api/v1/agents/{agent_path}/profile"),
+            Some(&token),
+            None,
+            200,
+        ),
+        (
+            "GET",
+            format!("/api/v1/agents/{agent_path}/profile"),
+            Some(&other),
+            None,
+            404,
+        ),
+        (
+            "GET",
+            format!("/api/v1/agents/{agent_path}/history"),
+            Some("jauge_000000000000_nope"),
+            None,
+            401,
+        ),
+        (
+            "GET",
+            format!("/api/v1/agents/{absent}/record"),
+            Some(&token),
+            None,
+            404,
+        ),
+        (
+            "POST",
+            "/api/v1/sessions".into(),
+            Some(&token),
+            Some(serde_json::json!({"agent": absent, "unknown": agent})),
+            422,
+        ),
+    ];
+    for (method, path, tok, body, status) in &calls {
+        let r = match (method, body) {
+            (&"POST", Some(b)) => rt.block_on(client.post(path, *tok, b)),
+            _ => rt.block_on(client.get(path, *tok)),
+        }
+        .unwrap();
+        assert_eq!(r.status, *status, "{method} {path}: {}", r.body);
+    }
+    assert_eq!(server.terminate(Duration::from_secs(60)).unwrap().code(), Some(0));
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        text.lines().filter(|l| l.contains("request")).count() >= calls.len(),
+        "one line per request:\n{text}"
+    );
+    let secret = |t: &str| t.rsplit('_').next().unwrap().to_owned();
+    for needle in [
+        agent.to_owned(),
+        agent_path.to_owned(),
+        "Secretname".to_owned(),
+        "Absentname".to_owned(),
+        link.clone(),
+        secret(&token),
+        secret(&other),
+    ] {
+        assert!(!text.contains(&needle), "the log holds `{needle}`:\n{text}");
+    }
+}

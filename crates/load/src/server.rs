@@ -48,6 +48,20 @@ impl Server {
         args: &[String],
         wait: Duration,
     ) -> anyhow::Result<Self> {
+        Self::start_with_log(bin, db, addr, bank, args, wait, Stdio::inherit())
+    }
+
+    /// As [`Server::start`], the server's log (its stderr) sent to `log` (e.g. a file, to be
+    /// read by a test).
+    pub fn start_with_log(
+        bin: &Path,
+        db: &Path,
+        addr: SocketAddr,
+        bank: &Path,
+        args: &[String],
+        wait: Duration,
+        log: Stdio,
+    ) -> anyhow::Result<Self> {
         crate::client::loopback_only(&addr)?;
         let child = Command::new(bin)
             .arg("serve")
@@ -61,7 +75,7 @@ impl Server {
             .env("JAUGE_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()?;
         let mut s = Self {
             child,
