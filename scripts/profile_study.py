@@ -4,6 +4,7 @@ and prints their tables (Markdown).
 
 Usage: python3 scripts/profile_study.py [--jauge target/release/jauge] [--bank item-bank]
        [--examinees 2000] [--perturb 0.3] [--seed 1] [--threads 2] [--only headline,...]
+       [--estimated wave1-{}.toml]
 
 Every figure comes from one `jauge simulate --bank … --json` run whose flags are printed beside
 it (the common part is printed once above each table); nothing is computed here but the layout
@@ -66,13 +67,21 @@ SEPARATE_10 = ["--structure", "independent", "--length", "10", "--min-length", "
 
 def headline(o):
     s7 = STRUCTURES.format("0.7")
-    table(o, "Headline: true correlation 0.7, the engine given that structure", [
+    runs = [
         ["--correlation", "0.7"] + SEPARATE_10 + ["--no-exposure"],
         ["--correlation", "0.7", "--structure", s7, "--no-exposure"],
         ["--correlation", "0.7", "--structure", s7],
         ["--correlation", "0.7", "--no-exposure"],
         ["--correlation", "0.7"],
-    ])
+    ]
+    # the product's real flow: the structure estimated by `jauge calibrate --db --structure`
+    # from a first simulated wave (a file given with --estimated FILE, one per true correlation:
+    # FILE with {} replaced by the correlation, e.g. wave1-{}.toml)
+    if o.estimated:
+        est = o.estimated.format("0.7")
+        runs += [["--correlation", "0.7", "--structure", est, "--no-exposure"],
+                 ["--correlation", "0.7", "--structure", est]]
+    table(o, "Headline: true correlation 0.7, the engine given that structure", runs)
 
 
 def robustness(o):
@@ -84,6 +93,22 @@ def robustness(o):
     print("|---|---|---|---|---|---|---|---|---|---|")
     for rho in ["0.3", "0.5", "0.7", "0.85"]:
         a = run(o, ["--correlation", rho, "--no-exposure"])
+        m = a["mean_length"]
+        flags = ["--structure", "independent", "--length", str(math.ceil(m / 16 - 1e-9)), "--min-length",
+                 str(math.floor(m / 16 + 1e-9)), "--max-total", str(round(m)), "--se-target", "0.01"]
+        b = run(o, ["--correlation", rho, "--no-exposure"] + flags)
+        print(f"| {rho} | {f(m, 1)} | {f(a['rmse'])} | {f(a['level_within_one'])} | {f(a['deviation_rmse'])} | "
+              f"`{' '.join(flags)}` | {f(b['rmse'])} | {f(b['level_within_one'])} | {f(b['deviation_rmse'])} | "
+              f"{a['rmse'] - b['rmse']:+.3f} |", flush=True)
+    if not o.estimated:
+        return
+    print("\nThe same with the structure estimated from a first simulated wave at each correlation "
+          f"(`--structure {o.estimated}`):\n")
+    print("| true correlation | estimated structure: questions | RMSE θ | level ±1 | deviation RMSE | "
+          "separate tests: flags | RMSE θ | level ±1 | deviation RMSE | RMSE difference |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for rho in ["0.3", "0.5", "0.7", "0.85"]:
+        a = run(o, ["--correlation", rho, "--no-exposure", "--structure", o.estimated.format(rho)])
         m = a["mean_length"]
         flags = ["--structure", "independent", "--length", str(math.ceil(m / 16 - 1e-9)), "--min-length",
                  str(math.floor(m / 16 + 1e-9)), "--max-total", str(round(m)), "--se-target", "0.01"]
@@ -166,6 +191,9 @@ def main():
     p.add_argument("--perturb", default="0.3")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--estimated", default=None,
+                   help="structure files estimated from a first simulated wave, {} = the true correlation "
+                        "(e.g. wave1-{}.toml): adds their rows to headline and robustness")
     p.add_argument("--only", default="headline,robustness,order,sweep,exposure,scoring")
     o = p.parse_args()
     for name in o.only.split(","):
