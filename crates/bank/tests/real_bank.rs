@@ -18,12 +18,6 @@ const TOLERATED: &[&str] = &[
     // twice) are being rewritten or declared as sets by the writers. When none is left, the lead
     // removes this line.
     "similar-text",
-    // Exposure parameters fitted on other live items: the items are being rewritten in
-    // parallel, and every change of a live item makes them stale until they are refitted (one
-    // command, docs/simulation.md, "Exposure control"); they keep limiting the items they name
-    // meanwhile. The lead has them refitted on the finished bank, then removes these lines.
-    "exposure-stale",
-    "exposure-unknown-item",
 ];
 
 #[test]
