@@ -11,6 +11,10 @@
 //!
 //! A malformed answer is refused with a message and the next line is read. The end of the input
 //! leaves the session unfinished and resumable (`--resume`).
+//!
+//! Kept in one file (~860 lines) because the session loop, the rich and plain readers and the
+//! rendering share the `Input` state; the bounded line reader already lives in
+//! `assess/answer_line.rs`, the interactive prompts are the next to move out (issue #13).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
