@@ -31,6 +31,7 @@ mod model;
 mod quadrature;
 pub mod scoring;
 pub mod structure;
+pub mod structure_fit;
 
 pub use error::{IrtError, ParamError};
 pub use estimate::{
