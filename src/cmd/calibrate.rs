@@ -1,6 +1,7 @@
 //! `jauge calibrate`: item calibration by marginal maximum likelihood (EM) from recorded responses.
 //!
-//! With `--db FILE --bank DIR`, one calibration per competence from the store (`calibrate_db`).
+//! With `--db FILE --bank DIR`, one calibration per competence from the store (`calibrate_db`);
+//! with `--structure`, the profile structure's loadings from the store (`calibrate_structure`).
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -66,9 +67,14 @@ pub struct CalibrateArgs {
     /// With `--db`: use the responses of simulated sessions too (left out by default).
     #[arg(long)]
     pub include_simulated: bool,
-    /// The model.
-    #[arg(long, value_enum)]
-    pub model: ModelArg,
+    /// With `--db`: estimate the profile structure's loadings from the recorded sessions (items
+    /// fixed at the parameters in force; after the item calibration when `--model` is given) and
+    /// write a new dated structure file into the bank's `calibration/` folder.
+    #[arg(long, requires = "db")]
+    pub structure: bool,
+    /// The model (not needed with `--structure` alone).
+    #[arg(long, value_enum, required_unless_present = "structure")]
+    pub model: Option<ModelArg>,
     /// Anchor items (an item-parameter CSV `id,a,b[,c,d]`): they keep their parameters and the
     /// latent mean and SD are estimated, so the other items land on the anchors' scale.
     #[arg(long, value_name = "FILE")]
@@ -233,13 +239,51 @@ pub fn run_calibration(
     })
 }
 
+/// `--structure`: estimates and reports the structure; with an item calibration just run
+/// (`items`: its exit code and, with `--json`, its report), both reports in one JSON document
+/// (`{"calibration": …, "structure": …}`).
+fn run_structure(
+    db: &Path,
+    bank: &Path,
+    args: &CalibrateArgs,
+    items: Option<(u8, Option<serde_json::Value>)>,
+) -> anyhow::Result<u8> {
+    if args.anchors.is_some() || args.out.is_some() {
+        bail!(
+            "with --db, the anchors are the bank's calibrated items and the output is a new file in the bank: drop --anchors and --out"
+        );
+    }
+    let r = crate::cmd::calibrate_structure::run(db, bank, args.include_simulated, args.threads)?;
+    let code = u8::from(!r.converged).max(items.as_ref().map_or(0, |i| i.0));
+    if args.json {
+        match items {
+            Some((_, Some(v))) => print_json(&json!({"calibration": v, "structure": r.json}))?,
+            _ => print_json(&r.json)?,
+        }
+    } else {
+        let mut out = std::io::stdout().lock();
+        if items.is_some() {
+            writeln!(out)?;
+        }
+        write!(out, "{}", r.text)?;
+    }
+    Ok(code)
+}
+
 /// Runs `jauge calibrate`.
 pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
     let range = parse_range(&args.range)?;
-    if args.common_slope && args.model != ModelArg::One {
+    let Some(model_arg) = args.model else {
+        // `--structure` alone (clap requires --model otherwise)
+        let (Some(db), Some(bank)) = (&args.db, &args.bank) else {
+            bail!("--structure needs --db FILE --bank DIR");
+        };
+        return run_structure(db, bank, &args, None);
+    };
+    if args.common_slope && model_arg != ModelArg::One {
         bail!("--common-slope applies to --model 1pl only");
     }
-    let model = match (args.model, args.common_slope) {
+    let model = match (model_arg, args.common_slope) {
         (ModelArg::One, false) => Model::Rasch,
         (ModelArg::One, true) => Model::CommonSlope,
         (ModelArg::Two, _) => Model::TwoPl,
@@ -263,14 +307,22 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<u8> {
                 "with --db, the anchors are the bank's calibrated items and the output is a new calibration file in the bank: drop --anchors and --out"
             );
         }
-        return crate::cmd::calibrate_db::run(
+        let (code, items_json) = crate::cmd::calibrate_db::run(
             db,
             bank,
             &options,
             args.min_responses,
             args.include_simulated,
             args.json,
-        );
+        )?;
+        if args.structure {
+            // the structure with the items as they stand after this calibration
+            return run_structure(db, bank, &args, Some((code, items_json)));
+        }
+        if let Some(v) = items_json {
+            print_json(&v)?;
+        }
+        return Ok(code);
     }
     let Some(responses_path) = args.responses.clone() else {
         bail!("--responses FILE (or --db FILE --bank DIR) is required");

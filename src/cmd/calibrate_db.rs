@@ -23,7 +23,7 @@ use jauge_store::Store;
 use serde_json::{Value, json};
 
 use crate::cmd::calibrate::run_calibration;
-use crate::cmd::{num, print_json};
+use crate::cmd::num;
 
 /// One competence's fit, for the report.
 struct Fitted {
@@ -40,7 +40,8 @@ struct Fitted {
     latent: (f64, f64),
 }
 
-/// Runs the store mode.
+/// Runs the store mode; with `json_out`, returns the JSON report instead of printing it (the
+/// caller prints it, alone or beside the structure's).
 pub fn run(
     db: &Path,
     bank_dir: &Path,
@@ -48,7 +49,7 @@ pub fn run(
     min_responses: usize,
     include_simulated: bool,
     json_out: bool,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<(u8, Option<Value>)> {
     let loaded = jauge_bank::load_dir(bank_dir)
         .with_context(|| format!("reading the item bank {}", bank_dir.display()))?;
     if loaded.errors() > 0 {
@@ -264,12 +265,16 @@ pub fn run(
                 })
             })
             .collect();
-        print_json(&json!({
-            "competences": comps,
-            "calibration_file": if written > 0 { Value::String(file.display().to_string()) } else { Value::Null },
-            "items_written": written,
-            "simulated_sessions_left_out": simulated_left_out,
-        }))?;
+        let code = if fits.iter().all(|f| f.converged) { 0 } else { 1 };
+        return Ok((
+            code,
+            Some(json!({
+                "competences": comps,
+                "calibration_file": if written > 0 { Value::String(file.display().to_string()) } else { Value::Null },
+                "items_written": written,
+                "simulated_sessions_left_out": simulated_left_out,
+            })),
+        ));
     } else {
         let mut out = std::io::stdout().lock();
         for f in &fits {
@@ -298,5 +303,5 @@ pub fn run(
             )?;
         }
     }
-    Ok(if fits.iter().all(|f| f.converged) { 0 } else { 1 })
+    Ok((if fits.iter().all(|f| f.converged) { 0 } else { 1 }, None))
 }

@@ -10,6 +10,7 @@ pub mod assess;
 pub mod bank;
 pub mod calibrate;
 pub mod calibrate_db;
+pub mod calibrate_structure;
 pub mod campaign;
 pub mod export;
 pub mod irt;

@@ -18,6 +18,7 @@ use crate::cmd::{num, print_json};
 use crate::input::{read_items, read_responses, read_thetas};
 
 mod bank;
+mod record;
 
 /// Selection rules of `--select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -158,6 +159,15 @@ pub struct SimulateArgs {
     /// With --bank: how the next competence is chosen [default: the full-profile plan's].
     #[arg(long, value_enum)]
     order: Option<Order>,
+    /// With --bank and --examinees: draw the true abilities from the one-factor structure of this
+    /// file (TOML, CONTRACTS.md): θ_d = λ_d g + √(1 − λ_d²) e_d, instead of --correlation.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["thetas", "correlation"])]
+    true_structure: Option<PathBuf>,
+    /// With --bank: record the simulated agents' sessions in this database instead of summarising
+    /// them: each is assessed through the live-session engine (the bank's plan, structure in
+    /// force and exposure control), every answer judged and stored, flagged simulated.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
     /// With --bank: no exposure control (the bank's Sympson–Hetter parameters, used by default,
     /// are ignored).
     #[arg(long, conflicts_with_all = ["exposure_target", "exposure_params"])]
@@ -253,6 +263,8 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         ("--perturb", args.perturb.is_some()),
         ("--max-total", args.max_total.is_some()),
         ("--structure", args.structure != "bank"),
+        ("--true-structure", args.true_structure.is_some()),
+        ("--record", args.record.is_some()),
         ("--order", args.order.is_some()),
         ("--no-exposure", args.no_exposure),
     ]

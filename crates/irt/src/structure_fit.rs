@@ -211,7 +211,11 @@ struct Rows {
 fn rows(theta: &[f64], factor: &[f64], lambda: f64) -> Rows {
     let k = theta.len();
     let n = factor.len() * k;
-    let (mut w, mut w1, mut w2) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut w, mut w1, mut w2) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     let v = 1.0 - lambda * lambda;
     let mut e = vec![0.0; k];
     let mut e1 = vec![0.0; k];
@@ -356,7 +360,15 @@ pub fn agent_logliks(
         .iter()
         .map(|a| {
             let mut ev = Evaluation::zero(data.competences);
-            agent_terms(a, &all, factor, theta.len(), data.competences, &mut scratch, &mut ev);
+            agent_terms(
+                a,
+                &all,
+                factor,
+                theta.len(),
+                data.competences,
+                &mut scratch,
+                &mut ev,
+            );
             ev.loglik
         })
         .collect())
@@ -529,7 +541,10 @@ pub struct StructureFit {
 }
 
 /// Estimates the loadings by marginal maximum likelihood (see the module documentation).
-pub fn fit_structure(data: &StructureData, options: &StructureOptions) -> Result<StructureFit, StructureFitError> {
+pub fn fit_structure(
+    data: &StructureData,
+    options: &StructureOptions,
+) -> Result<StructureFit, StructureFitError> {
     let dn = data.competences;
     if data.agents.is_empty() {
         return Err(StructureFitError::NoAgents);
@@ -539,7 +554,9 @@ pub fn fit_structure(data: &StructureData, options: &StructureOptions) -> Result
         None => vec![std::f64::consts::FRAC_1_SQRT_2; dn],
     };
     check_loadings(dn, &start)?;
-    let estimable: Vec<bool> = (0..dn).map(|d| data.answered[d] >= options.min_agents.max(1)).collect();
+    let estimable: Vec<bool> = (0..dn)
+        .map(|d| data.answered[d] >= options.min_agents.max(1))
+        .collect();
     let f = &options.factor;
     let mut lam = start;
     let mut ev = evaluate(data, f, &lam, options.threads)?;
@@ -552,7 +569,9 @@ pub fn fit_structure(data: &StructureData, options: &StructureOptions) -> Result
         // the free loadings: estimable, and not held at a bound by a gradient pointing out
         let free: Vec<usize> = (0..dn)
             .filter(|&d| estimable[d])
-            .filter(|&d| !(at_lo(lam[d]) && ev.gradient[d] <= 0.0) && !(at_hi(lam[d]) && ev.gradient[d] >= 0.0))
+            .filter(|&d| {
+                !(at_lo(lam[d]) && ev.gradient[d] <= 0.0) && !(at_hi(lam[d]) && ev.gradient[d] >= 0.0)
+            })
             .collect();
         if free.is_empty() {
             converged = true;
@@ -767,7 +786,8 @@ mod tests {
             for (d, &l) in lambda.iter().enumerate() {
                 let theta = l * g + (1.0 - l * l).sqrt() * rng.normal();
                 for _ in 0..per {
-                    let it = ItemParams::new(0.8 + rng.next(), 3.0 * rng.normal().clamp(-1.0, 1.0), 0.0, 1.0).unwrap();
+                    let it = ItemParams::new(0.8 + rng.next(), 3.0 * rng.normal().clamp(-1.0, 1.0), 0.0, 1.0)
+                        .unwrap();
                     let right = rng.next() < it.prob(theta);
                     resp.push((d, it, right));
                 }
@@ -809,11 +829,18 @@ mod tests {
             let eu = evaluate(&data, &f, &up, 1).unwrap();
             let ed = evaluate(&data, &f, &dn, 1).unwrap();
             let g = (eu.loglik - ed.loglik) / (2.0 * h);
-            assert!((g - ev.gradient[d]).abs() < 1e-5 * (1.0 + g.abs()), "grad {d}: {g} {}", ev.gradient[d]);
+            assert!(
+                (g - ev.gradient[d]).abs() < 1e-5 * (1.0 + g.abs()),
+                "grad {d}: {g} {}",
+                ev.gradient[d]
+            );
             for e in 0..4 {
                 let fd = (eu.gradient[e] - ed.gradient[e]) / (2.0 * h);
                 let an = ev.hessian[d * 4 + e];
-                assert!((fd - an).abs() < 1e-4 * (1.0 + fd.abs()), "hess {d},{e}: {fd} {an}");
+                assert!(
+                    (fd - an).abs() < 1e-4 * (1.0 + fd.abs()),
+                    "hess {d},{e}: {fd} {an}"
+                );
             }
         }
         // the thread count does not change a bit
@@ -831,7 +858,12 @@ mod tests {
             let se = fit.se[d].unwrap();
             assert!(se > 0.005 && se < 0.1, "{d}: se {se}");
             let z = (fit.loadings[d] - lambda[d]) / se;
-            assert!(z.abs() < 4.0, "{d}: {} vs {} (se {se})", fit.loadings[d], lambda[d]);
+            assert!(
+                z.abs() < 4.0,
+                "{d}: {} vs {} (se {se})",
+                fit.loadings[d],
+                lambda[d]
+            );
             let r = fit.se_robust[d].unwrap();
             assert!((r / se - 1.0).abs() < 0.35, "{d}: robust {r} vs {se}");
         }
@@ -870,8 +902,14 @@ mod tests {
         ));
         assert!(data.add_agent(&[(0, it, true), (1, it, false)]).unwrap());
         let f = FactorGrid::standard();
-        assert!(matches!(loglik(&data, &f, &[0.5]), Err(StructureFitError::StartLength { .. })));
-        assert!(matches!(loglik(&data, &f, &[0.5, 0.99]), Err(StructureFitError::Start(_))));
+        assert!(matches!(
+            loglik(&data, &f, &[0.5]),
+            Err(StructureFitError::StartLength { .. })
+        ));
+        assert!(matches!(
+            loglik(&data, &f, &[0.5, 0.99]),
+            Err(StructureFitError::Start(_))
+        ));
         let shifted = Grid::new(61, -4.0, 4.0, 0.5, 1.0).unwrap();
         assert!(StructureData::new(&shifted, 2).is_err());
     }

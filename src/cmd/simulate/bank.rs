@@ -191,6 +191,9 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     if codes.is_empty() {
         bail!("{}: the bank has no live item", dir.display());
     }
+    if args.record.is_some() {
+        refuse_with_record(&args)?;
+    }
     let structure = structure_for(&args.structure, &loaded.bank)?;
     let plan = plan_for(&args, &codes, &structure)?;
 
@@ -201,13 +204,18 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         (ids, rows.into_iter().map(|r| r.1).collect(), None)
     } else {
         let n = super::examinees(args.examinees)?;
-        let rhos = args
-            .correlation
-            .clone()
-            .unwrap_or_else(|| vec![DEFAULT_CORRELATION]);
-        let t = draw_mixed_abilities(args.seed, n, codes.len(), &rhos)
-            .map_err(|e| anyhow::anyhow!("--correlation: {e}"))?;
-        ((0..n).map(|k| k.to_string()).collect::<Vec<_>>(), t, Some(rhos))
+        if let Some(path) = &args.true_structure {
+            let t = one_factor_abilities(path, &loaded.bank, &codes, n, args.seed)?;
+            ((0..n).map(|k| k.to_string()).collect::<Vec<_>>(), t, None)
+        } else {
+            let rhos = args
+                .correlation
+                .clone()
+                .unwrap_or_else(|| vec![DEFAULT_CORRELATION]);
+            let t = draw_mixed_abilities(args.seed, n, codes.len(), &rhos)
+                .map_err(|e| anyhow::anyhow!("--correlation: {e}"))?;
+            ((0..n).map(|k| k.to_string()).collect::<Vec<_>>(), t, Some(rhos))
+        }
     };
 
     // true item parameters and the true pix scales they give
@@ -216,6 +224,26 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     let truth = true_pool(&pool, true_params.as_deref().unwrap_or(&bank_params), &grid)?;
 
     let item_ids: Vec<String> = pool.items().iter().map(|i| i.id.clone()).collect();
+    if let Some(db) = &args.record {
+        let truth = true_params.as_ref().map(|t| {
+            item_ids
+                .iter()
+                .zip(&bank_params)
+                .zip(t)
+                .map(|((id, b), t)| (id.clone(), (*b, *t)))
+                .collect()
+        });
+        return super::record::run(super::record::Recording {
+            bank: loaded.bank,
+            db,
+            ids: &ids,
+            codes: &codes,
+            thetas: &thetas,
+            truth,
+            seed: args.seed,
+            json: args.json,
+        });
+    }
     let rule = match args.select {
         Select::Mfi => SessionRule::Mfi,
         Select::Kl => SessionRule::Kl,
@@ -359,4 +387,60 @@ fn write_fitted(
     }
     f.flush()?;
     Ok(())
+}
+
+/// `--record` runs the live-session engine as the bank configures it: the flags that change the
+/// plan, the structure, the exposure control or the report of a summarising run do not apply.
+fn refuse_with_record(args: &SimulateArgs) -> anyhow::Result<()> {
+    let flags = [
+        ("--length", args.length.is_some()),
+        ("--min-length", args.min_length.is_some()),
+        ("--se-target", args.se_target.is_some()),
+        ("--max-total", args.max_total.is_some()),
+        ("--order", args.order.is_some()),
+        ("--structure", args.structure != "bank"),
+        ("--select", args.select != Select::Mfi),
+        ("--estimator", args.estimator != Estimator::Eap),
+        ("--randomesque", args.randomesque.is_some()),
+        ("--exposure-target", args.exposure_target.is_some()),
+        ("--exposure-params", args.exposure_params.is_some()),
+        ("--no-exposure", args.no_exposure),
+        ("--out", args.out.is_some()),
+    ];
+    if let Some((flag, _)) = flags.iter().find(|f| f.1) {
+        bail!(
+            "{flag} does not apply with --record: recorded sessions run the live-session engine as the bank configures it (its plan, structure in force and exposure control)"
+        );
+    }
+    Ok(())
+}
+
+/// `--true-structure FILE`: θ_ed = λ_d g_e + √(1 − λ_d²) e_ed with g_e and e_ed standard normal
+/// draws on the seeded ChaCha8 abilities stream (unit 5: g_e at step e (k + 1), e_ed at step
+/// e (k + 1) + 1 + d).
+fn one_factor_abilities(
+    path: &Path,
+    bank: &jauge_bank::Bank,
+    codes: &[String],
+    n: usize,
+    seed: u64,
+) -> anyhow::Result<Vec<Vec<f64>>> {
+    let file = path.display().to_string();
+    let s = structure_for(&file, bank)
+        .with_context(|| format!("--true-structure {file}"))?
+        .structure
+        .context("--true-structure: no structure read")?;
+    let lambdas: Vec<f64> = codes.iter().map(|c| s.loading(c)).collect();
+    let k = codes.len() as u64;
+    let mut d = jauge_engine::rng::Draws::new(seed, 5, jauge_engine::rng::Purpose::Abilities);
+    Ok((0..n as u64)
+        .map(|e| {
+            let g = d.normal(e * (k + 1));
+            lambdas
+                .iter()
+                .enumerate()
+                .map(|(j, &l)| l * g + (1.0 - l * l).sqrt() * d.normal(e * (k + 1) + 1 + j as u64))
+                .collect()
+        })
+        .collect())
 }
