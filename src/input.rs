@@ -10,12 +10,12 @@ use jauge_irt::ItemParams;
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// The file could not be opened or read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (not a `source`: the message already says it).
+        cause: std::io::Error,
     },
     /// A CSV syntax problem (unbalanced quotes, ragged row, invalid UTF-8).
     #[error("{path}:{line}: malformed CSV: {msg}")]
@@ -59,29 +59,139 @@ pub enum InputError {
     },
 }
 
-fn open(path: &Path) -> Result<csv::Reader<std::fs::File>, InputError> {
-    let f = std::fs::File::open(path).map_err(|source| InputError::Io {
+/// The longest line (a CSV record, outside quotes) an input file may hold: 16 MiB.
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
+/// The largest input file read: 8 GiB.
+pub const MAX_INPUT_BYTES: u64 = 8 << 30;
+
+/// A reader over an input file that refuses, with an error naming the limit, a line longer than
+/// [`MAX_LINE_BYTES`] (a newline inside CSV quotes does not end a line) and more than `max`
+/// bytes in all: whatever the file (`/dev/zero`, an endless stream), reading it never takes more
+/// memory than the limits.
+pub struct Bounded<R> {
+    inner: R,
+    line: u64,
+    lines: u64,
+    total: u64,
+    max: u64,
+    quoted: bool,
+}
+
+impl<R> Bounded<R> {
+    /// Bounds `inner` to `max` bytes in all and [`MAX_LINE_BYTES`] a line.
+    pub fn new(inner: R, max: u64) -> Self {
+        Self {
+            inner,
+            line: 0,
+            lines: 1,
+            total: 0,
+            max,
+            quoted: false,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => self.quoted = !self.quoted,
+                b'\n' if !self.quoted => {
+                    self.line = 0;
+                    self.lines += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            self.line += 1;
+            if self.line > MAX_LINE_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!(
+                        "line {} is longer than {} MiB, the limit for a line of an input file (is it the right file?)",
+                        self.lines,
+                        MAX_LINE_BYTES >> 20
+                    ),
+                ));
+            }
+        }
+        self.total += n as u64;
+        if self.total > self.max {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the file is larger than {} MiB, the limit for this input",
+                    self.max >> 20
+                ),
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// Opens an input file for reading through [`Bounded`].
+pub fn open_bounded(path: &Path, max: u64) -> Result<Bounded<std::fs::File>, InputError> {
+    let f = std::fs::File::open(path).map_err(|cause| InputError::Io {
         path: path.into(),
-        source,
+        cause,
     })?;
-    Ok(csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(f))
+    Ok(Bounded::new(f, max))
+}
+
+/// Reads a whole input file, refusing it past `max` bytes or a line of [`MAX_LINE_BYTES`].
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut open_bounded(path, max)?, &mut bytes).map_err(|cause| {
+        InputError::Io {
+            path: path.into(),
+            cause,
+        }
+    })?;
+    Ok(bytes)
+}
+
+/// Reads a whole text file (UTF-8), bounded like [`read_bounded`].
+pub fn read_text(path: &Path, max: u64) -> Result<String, InputError> {
+    String::from_utf8(read_bounded(path, max)?).map_err(|e| InputError::Io {
+        path: path.into(),
+        cause: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (byte {} is not)",
+                e.utf8_error().valid_up_to() + 1
+            ),
+        ),
+    })
+}
+
+/// A CSV reader over an input file, bounded (see [`Bounded`]).
+pub fn csv_reader(builder: &csv::ReaderBuilder, path: &Path) -> Result<csv::Reader<Source>, InputError> {
+    Ok(builder.from_reader(open_bounded(path, MAX_INPUT_BYTES)?))
+}
+
+/// What the CSV readers read: an input file, bounded.
+pub type Source = Bounded<std::fs::File>;
+
+fn open(path: &Path) -> Result<csv::Reader<Source>, InputError> {
+    csv_reader(
+        csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false),
+        path,
+    )
 }
 
 /// Like [`open`] without the reader's trimming (which allocates a new record per row); the
 /// callers trim each field they read with `str::trim`, which is what `csv::Trim::All` does for a
 /// `StringRecord`.
-fn open_untrimmed(path: &Path) -> Result<csv::Reader<std::fs::File>, InputError> {
-    let f = std::fs::File::open(path).map_err(|source| InputError::Io {
-        path: path.into(),
-        source,
-    })?;
-    Ok(csv::ReaderBuilder::new().flexible(false).from_reader(f))
+fn open_untrimmed(path: &Path) -> Result<csv::Reader<Source>, InputError> {
+    csv_reader(csv::ReaderBuilder::new().flexible(false), path)
 }
 
-fn trimmed_headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>, InputError> {
+fn trimmed_headers<R: std::io::Read>(
+    path: &Path,
+    rdr: &mut csv::Reader<R>,
+) -> Result<Vec<String>, InputError> {
     Ok(rdr
         .headers()
         .map_err(|e| csv_err(path, e))?
@@ -98,7 +208,7 @@ fn csv_err(path: &Path, e: csv::Error) -> InputError {
         };
         return InputError::Io {
             path: path.into(),
-            source: io,
+            cause: io,
         };
     }
     let msg = match e.kind() {
@@ -116,7 +226,7 @@ fn csv_err(path: &Path, e: csv::Error) -> InputError {
     }
 }
 
-fn headers(path: &Path, rdr: &mut csv::Reader<std::fs::File>) -> Result<Vec<String>, InputError> {
+fn headers<R: std::io::Read>(path: &Path, rdr: &mut csv::Reader<R>) -> Result<Vec<String>, InputError> {
     Ok(rdr
         .headers()
         .map_err(|e| csv_err(path, e))?
@@ -281,7 +391,14 @@ fn parse_score(path: &Path, line: u64, column: &str, cell: &str) -> Result<Optio
 /// Reads responses, detecting the layout from the header: a header containing `person`, `item`
 /// and `score` is the long layout; otherwise `id,<item ids…>` is the wide one.
 pub fn read_responses(path: &Path) -> Result<Responses, InputError> {
-    let mut rdr = open(path)?;
+    read_responses_from(path, open(path)?)
+}
+
+/// [`read_responses`] over a CSV reader already open (`path` names it in errors).
+fn read_responses_from<R: std::io::Read>(
+    path: &Path,
+    mut rdr: csv::Reader<R>,
+) -> Result<Responses, InputError> {
     let h = headers(path, &mut rdr)?;
     let mut out = Responses::default();
     let long = ["person", "item", "score"]
@@ -351,10 +468,7 @@ pub fn read_responses(path: &Path) -> Result<Responses, InputError> {
 /// allocation): the same layouts, results and error messages. The long layout goes through
 /// [`read_responses`].
 pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
-    let bytes = std::fs::read(path).map_err(|source| InputError::Io {
-        path: path.into(),
-        source,
-    })?;
+    let bytes = read_bounded(path, MAX_INPUT_BYTES)?;
     // Cells are trimmed by hand below only when they are not already `0`, `1` or empty.
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::Headers)
@@ -370,7 +484,12 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
         .iter()
         .all(|c| h.iter().any(|x| x == c));
     if long {
-        return read_responses(path);
+        // from the bytes already read: the file may be a stream that cannot be read twice
+        let rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(&bytes[..]);
+        return read_responses_from(path, rdr);
     }
     let ci = column(
         path,
@@ -387,6 +506,17 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
             .collect(),
         ..Responses::default()
     };
+    let body = usize::try_from(rdr.position().byte())
+        .ok()
+        .and_then(|start| bytes.get(start..));
+    if let Some(scanned) = body.and_then(|body| scan_plain_wide(body, ci, h.len())) {
+        if scanned.persons.is_empty() {
+            return Err(InputError::Empty { path: path.into() });
+        }
+        out.persons = scanned.persons;
+        out.cells = scanned.cells;
+        return Ok(out);
+    }
     let mut rec = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
@@ -435,6 +565,87 @@ pub fn read_responses_fast(path: &Path) -> Result<Responses, InputError> {
         return Err(InputError::Empty { path: path.into() });
     }
     Ok(out)
+}
+
+/// The persons and cells of the data rows of a wide response file (`body`: the bytes after the
+/// header; `fields` columns, the id in column `ci`) when every row has the plain form: fields
+/// separated by commas, no quote and no carriage return inside a row, lines ending in `\n` or
+/// `\r\n`, no empty line, and every score cell exactly `0`, `1` or empty. `None` for anything else
+/// (quotes, padded cells, ragged rows, bad scores…): the caller then reads the file with the CSV
+/// parser, which handles the general case and words the errors. The result is the one the CSV
+/// parser gives on the same rows (the item ids are left empty).
+fn scan_plain_wide(body: &[u8], ci: usize, fields: usize) -> Option<Responses> {
+    let items = fields.checked_sub(1)?;
+    let mut persons: Vec<String> = Vec::new();
+    // Most rows answer every item: about 2 bytes per cell.
+    let mut cells: Vec<(u32, u32, bool)> = Vec::with_capacity(body.len() / 2 + 1);
+    let plain_id = |id: &[u8]| -> Option<String> {
+        if id.contains(&b'"') || id.contains(&b'\r') {
+            return None;
+        }
+        std::str::from_utf8(id.trim_ascii()).ok().map(str::to_owned)
+    };
+    let mut lines = body.split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            if lines.peek().is_none() {
+                break; // the newline that ends the last row
+            }
+            return None;
+        }
+        let p = u32::try_from(persons.len()).ok()?;
+        // The usual row: the id first, then every item answered, `0,1,1,…`.
+        if ci == 0
+            && let Some(comma) = line.iter().position(|&b| b == b',')
+        {
+            let rest = &line[comma + 1..];
+            // `0` and `1` are 0x30 and 0x31: `c | 1 == b'1'` accepts exactly those.
+            if items > 0
+                && rest.len() + 1 == 2 * items
+                && rest
+                    .chunks_exact(2)
+                    .fold(true, |ok, w| ok & (w[0] | 1 == b'1') & (w[1] == b','))
+                && rest[rest.len() - 1] | 1 == b'1'
+            {
+                cells.extend(
+                    rest.iter()
+                        .step_by(2)
+                        .enumerate()
+                        .map(|(j, &c)| (p, j as u32, c == b'1')),
+                );
+                persons.push(plain_id(&line[..comma])?);
+                continue;
+            }
+        }
+        // Any other plain row: empty cells, or the id elsewhere.
+        let mut n = 0;
+        let mut j = 0u32;
+        let mut id = None;
+        for (k, cell) in line.split(|&b| b == b',').enumerate() {
+            n += 1;
+            if k == ci {
+                id = Some(plain_id(cell)?);
+                continue;
+            }
+            match cell {
+                b"" => {}
+                b"0" => cells.push((p, j, false)),
+                b"1" => cells.push((p, j, true)),
+                _ => return None,
+            }
+            j += 1;
+        }
+        if n != fields {
+            return None;
+        }
+        persons.push(id?);
+    }
+    Some(Responses {
+        items: Vec::new(),
+        persons,
+        cells,
+    })
 }
 
 /// Reads true abilities per competence, `id,<code>,<code>,…` (e.g. `id,1.1,1.2,…,5.2`): one row
@@ -580,5 +791,60 @@ mod tests {
         assert_eq!(r.cells, vec![(0, 0, true), (1, 0, false), (1, 1, true)]);
         let r = read_responses_fast(&l.0).unwrap();
         assert_eq!(r.cells, vec![(0, 0, true), (0, 1, false), (1, 0, false)]);
+    }
+
+    /// The byte scanner of plain wide files gives what the CSV parser gives, and leaves every
+    /// other form to it.
+    #[test]
+    fn fast_wide_reader_agrees_with_the_csv_reader() {
+        let cases = [
+            "id,i1,i2,i3\np1,1,0,1\np2,0,0,1\n",
+            "id,i1,i2,i3\r\np1,1,0,1\r\np2,0,,1\r\n",
+            "id,i1,i2\np1,1,0\np2,0,1",
+            "i1,id,i2\n1,p1,0\n,p2,1\n",
+            "id,i1,i2\n\"p,1\",1,0\np2,0,1\n",
+            "id,i1,i2\np1, 1,0\n",
+            "id,i1,i2\np1,1,0\n\np2,0,1\n",
+            " id , i1,i2\n p1 ,1,0\n",
+            "id,i1,i2\np1,,\np2,1,1\n",
+        ];
+        for content in cases {
+            let f = file(content);
+            let fast = read_responses_fast(&f.0).unwrap();
+            let csv = read_responses(&f.0).unwrap();
+            assert_eq!(fast.items, csv.items, "{content:?}");
+            assert_eq!(fast.persons, csv.persons, "{content:?}");
+            assert_eq!(fast.cells, csv.cells, "{content:?}");
+        }
+        // Plain rows are read by the scanner; anything else is left to the CSV parser.
+        let plain = scan_plain_wide(b"p1,1,0,1\np2,0,,1\n", 0, 4).unwrap();
+        assert_eq!(plain.persons, ["p1", "p2"]);
+        assert_eq!(
+            plain.cells,
+            vec![
+                (0, 0, true),
+                (0, 1, false),
+                (0, 2, true),
+                (1, 0, false),
+                (1, 2, true)
+            ]
+        );
+        assert!(scan_plain_wide(b"p1,1,0\r\np2,0,1", 0, 3).is_some());
+        assert!(scan_plain_wide(b"1,p1,0\n", 1, 3).is_some());
+        for other in [
+            &b"\"p1\",1,0\n"[..],
+            b"p1,1,0\n\np2,0,1\n",
+            b"p1,1,2\n",
+            b"p1,1\n",
+            b"p1,1,0,1\n",
+            b"p1,1, 0\n",
+            b"p1,1,0\rp2,0,1\n",
+        ] {
+            assert!(scan_plain_wide(other, 0, 3).is_none(), "{other:?}");
+        }
+        // A bad score found on the fast path is still reported with its line and column.
+        let bad = file("id,i1,i2\np1,1,0\np2,0,x\n");
+        let e = read_responses_fast(&bad.0).unwrap_err().to_string();
+        assert!(e.contains(":3: column `i2`: `x` is not a score"), "{e}");
     }
 }

@@ -214,6 +214,41 @@ fn an_existing_file_is_replaced_only_with_force_and_exports_are_private() {
     );
 }
 
+/// A device, a pipe or a socket is never replaced by an export, even with `--force` (the export
+/// is put in place by a rename, which replaced `/dev/null` itself with a file of personal data,
+/// mode 0600, breaking every program on the machine). Shown with a named pipe, directly and
+/// through a symbolic link, so that no device of the machine is at stake.
+#[test]
+fn a_device_or_a_pipe_is_never_replaced_by_an_export() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = TempDir::new("special");
+    let db = dir.db();
+    populate(&db, &["alice@example.fr"]);
+    let fifo = dir.0.join("pipe");
+    let o = std::process::Command::new("mkfifo").arg(&fifo).output().unwrap();
+    assert!(o.status.success(), "mkfifo");
+    let link = dir.0.join("link.csv");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    for out in [&fifo, &link] {
+        for extra in [&["--force"][..], &[]] {
+            let o = export(&db, out, extra);
+            assert_clean(&o, "a pipe");
+            assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+            assert!(
+                text(&o.stderr).contains("not a regular file"),
+                "{}",
+                text(&o.stderr)
+            );
+        }
+    }
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        audit(&db).iter().all(|(c, ..)| c != "export"),
+        "refused before anything"
+    );
+}
+
 #[test]
 fn the_audit_entry_is_written_before_the_data_with_the_operating_system_account() {
     let dir = TempDir::new("audit");

@@ -368,9 +368,10 @@ fn show(out: &mut impl Write, q: &QuestionView, lang: Lang, style: bool, numbere
         writeln!(out, "{line}")?;
     }
     if let Some(s) = q.allowed_seconds {
-        let deadline = (q.shown_at + jiff::SignedDuration::from_secs_f64(s))
-            .strftime("%H:%M:%S UTC")
-            .to_string();
+        let deadline = jiff::SignedDuration::try_from_secs_f64(s)
+            .ok()
+            .and_then(|d| q.shown_at.checked_add(d).ok())
+            .map_or_else(|| "-".to_string(), |t| t.strftime("%H:%M:%S UTC").to_string());
         writeln!(
             out,
             "{} {:.0} s ({} {deadline})",

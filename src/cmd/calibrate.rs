@@ -159,12 +159,12 @@ pub fn progress_bar(max: usize) -> indicatif::ProgressBar {
 /// Leaves out the items that cannot be estimated — no response, or (unless anchored) every
 /// response right or every response wrong — renumbering the others; returns them with the reason.
 pub fn leave_out(r: &mut Responses, anchored: &HashSet<&str>) -> Vec<(String, &'static str)> {
-    let mut totals = vec![(0u64, 0u64); r.items.len()];
+    // Responses per (item, score), then per item: (responses, right answers).
+    let mut per_score = vec![0u64; 2 * r.items.len()];
     for &(_, i, right) in &r.cells {
-        let t = &mut totals[i as usize];
-        t.0 += 1;
-        t.1 += u64::from(right);
+        per_score[2 * i as usize + usize::from(right)] += 1;
     }
+    let totals: Vec<(u64, u64)> = per_score.chunks_exact(2).map(|c| (c[0] + c[1], c[1])).collect();
     let mut map = vec![None; r.items.len()];
     let mut kept = Vec::with_capacity(r.items.len());
     let mut skipped = Vec::new();

@@ -52,11 +52,12 @@ pub fn run(cmd: ItemsCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn read_groups(path: &PathBuf, reference: &str, persons: &[String]) -> anyhow::Result<Vec<Option<Group>>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+fn read_groups(
+    path: &std::path::Path,
+    reference: &str,
+    persons: &[String],
+) -> anyhow::Result<Vec<Option<Group>>> {
+    let mut rdr = crate::input::csv_reader(csv::ReaderBuilder::new().trim(csv::Trim::All), path)?;
     let h = rdr
         .headers()
         .with_context(|| format!("{}:1: malformed CSV header", path.display()))?

@@ -119,7 +119,11 @@ pub fn parse_time(s: &str, end_of_day: bool) -> Result<jiff::Timestamp, String> 
         .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
         .map_err(|e| e.to_string())?;
     if end_of_day {
-        Ok(start + jiff::SignedDuration::from_micros(86_400_000_000 - 1))
+        // the last day a timestamp can hold ends early (9999-12-30 stops at 22:00 UTC, the end of
+        // that day in the furthest time zone): its end is the last representable instant
+        Ok(start
+            .checked_add(jiff::SignedDuration::from_micros(86_400_000_000 - 1))
+            .unwrap_or(jiff::Timestamp::MAX))
     } else {
         Ok(start)
     }
@@ -157,5 +161,9 @@ mod tests {
             "2026-06-30T23:59:59.999999Z"
         );
         assert!(parse_time("30/06/2026", false).is_err());
+        // the calendar's edges: a value or an error, never a panic
+        assert_eq!(parse_time("9999-12-30", true).unwrap(), jiff::Timestamp::MAX);
+        assert!(parse_time("9999-12-31", false).is_err());
+        assert!(parse_time("-009999-01-01", false).is_err());
     }
 }

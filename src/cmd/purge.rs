@@ -25,7 +25,10 @@ pub struct PurgeArgs {
 /// Runs `jauge purge`.
 pub fn run(args: PurgeArgs) -> anyhow::Result<u8> {
     let mut store = Store::open_existing(&db_path(args.db.as_deref()))?;
-    let cutoff = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(args.older_than);
+    // an age longer than the calendar reaches back (20000y): nothing is that old
+    let cutoff = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_secs(args.older_than))
+        .unwrap_or(jiff::Timestamp::MIN);
     let r = store.purge_before(cutoff, &format!("purge --older-than {}s", args.older_than))?;
     if args.json {
         print_json(&json!({

@@ -184,13 +184,28 @@ fn parse_range(s: &str) -> anyhow::Result<(f64, f64)> {
     Ok((lo, hi))
 }
 
+/// The most examinees one run simulates (the draws and the results are held in memory): split a
+/// larger study into runs with different `--seed`.
+pub(crate) const MAX_EXAMINEES: usize = 1_000_000;
+
+/// `--examinees` (default 1,000), from 1 to [`MAX_EXAMINEES`].
+pub(crate) fn examinees(n: Option<usize>) -> anyhow::Result<usize> {
+    let n = n.unwrap_or(1000);
+    if n == 0 {
+        bail!("--examinees must be at least 1");
+    }
+    if n > MAX_EXAMINEES {
+        bail!(
+            "--examinees {n}: at most {MAX_EXAMINEES} in one run; split a larger study into runs with different --seed"
+        );
+    }
+    Ok(n)
+}
+
 fn read_exposure_params(path: &Path, ids: &[String]) -> anyhow::Result<Vec<f64>> {
     let pos: HashMap<&str, usize> = ids.iter().enumerate().map(|(k, s)| (s.as_str(), k)).collect();
     let mut k = vec![1.0; ids.len()];
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut rdr = crate::input::csv_reader(csv::ReaderBuilder::new().trim(csv::Trim::All), path)?;
     let h = rdr
         .headers()
         .with_context(|| format!("{}:1: malformed CSV", path.display()))?
@@ -278,6 +293,9 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
     let (lo, hi) = parse_range(&args.range)?;
     let grid = Grid::new(args.quadrature, lo, hi, 0.0, 1.0).context("--quadrature/--range")?;
     let rows = read_items(items_path, args.scale)?;
+    // a test never holds more items than the pool, nor draws among more than the pool
+    let length = length.min(rows.len());
+    let min_length = min_length.min(rows.len());
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
 
     // examinees: from the answers file, the thetas file, or drawn
@@ -324,10 +342,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         person_ids = t.iter().map(|x| x.0.clone()).collect();
         true_thetas = Some(t.into_iter().map(|x| x.1).collect());
     } else {
-        let n = args.examinees.unwrap_or(1000);
-        if n == 0 {
-            bail!("--examinees must be at least 1");
-        }
+        let n = examinees(args.examinees)?;
         person_ids = (0..n).map(|k| k.to_string()).collect();
         true_thetas = Some(draw_abilities(args.seed, n));
     }
@@ -358,7 +373,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
 
     let start = Instant::now();
     let set = ItemSet::new(rows.into_iter().map(|r| r.params).collect(), &grid);
-    let k = args.randomesque.unwrap_or(1);
+    let k = args.randomesque.unwrap_or(1).min(set.len().max(1));
     let rule = match args.select {
         Select::Mfi => SelectRule::Mfi,
         Select::Kl => SelectRule::Kl,
@@ -368,7 +383,13 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         // Sympson–Hetter sets items aside for the rest of a test: certify against more
         // exclusions so that the short lists still answer without a full scan
         let exposure = args.exposure_target.is_some() || args.exposure_params.is_some();
-        let depth = if exposure { 6 * length } else { length } + k + 8;
+        let depth = if exposure {
+            length.saturating_mul(6)
+        } else {
+            length
+        }
+        .saturating_add(k)
+        .saturating_add(8);
         InfoIndex::new(&set, lo, hi, (hi - lo) / 80.0, depth)
     });
     let selector = rule.selector(k);

@@ -76,8 +76,8 @@ pub mod typography;
 pub use answer::{Answer, BlankVerdict, NUMBER_FORMAT, Reason, Refusal, Verdict, check, judge_blank};
 pub use diagnostic::{Diagnostic, Severity};
 pub use load::{
-    CALIBRATION_DIR, FRAMEWORK_FILE, LoadError, Loaded, MIN_ACCEPT_EXAMPLES, MIN_LIVE_PER_CELL,
-    MIN_REJECT_EXAMPLES, SourceFile, load_dir, load_files,
+    CALIBRATION_DIR, FRAMEWORK_FILE, LoadError, Loaded, MAX_FILE_BYTES, MIN_ACCEPT_EXAMPLES,
+    MIN_LIVE_PER_CELL, MIN_REJECT_EXAMPLES, SourceFile, load_dir, load_files, read_bank_file,
 };
 pub use model::{
     Bank, Blank, Calibration, CalibrationEntry, ChoiceOption, Competence, Domain, Examples, Export,

@@ -9,7 +9,8 @@
 //!   (`O_TMPFILE`), so even `kill -9` leaves nothing behind; elsewhere it is a hidden
 //!   `.NAME.jauge-*.part` file removed on failure.
 //! - An existing file is never replaced unless asked (`force`); the check is made again, without
-//!   a race, when the file is put in place.
+//!   a race, when the file is put in place. A device, a pipe or a socket (`/dev/null`) is never
+//!   replaced, even with `force`.
 
 use std::fs::File;
 use std::io::ErrorKind;
@@ -77,7 +78,22 @@ impl Protected {
                 reason: "it is a folder; name the file to write".into(),
             });
         }
-        Ok(())
+        not_special(out)
+    }
+}
+
+/// Refuses an output that exists and is not a regular file (a device such as `/dev/null`, a
+/// pipe, a socket), whatever `--force` says: an export is put in place by renaming a complete
+/// file over the name, which would replace the device itself with a file of personal data.
+fn not_special(out: &Path) -> Result<()> {
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Err(ExportError::Refused {
+            path: out.to_path_buf(),
+            reason: "it is not a regular file (a device, a pipe or a socket); an export is \
+                     written to a regular file: name one"
+                .into(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -139,6 +155,7 @@ impl PendingFile {
     /// Starts writing an export that will be put at `target`. Refused at once when `target`
     /// exists and `force` is not set.
     pub(crate) fn create(target: &Path, force: bool) -> Result<Self> {
+        not_special(target)?;
         if !force && std::fs::symlink_metadata(target).is_ok() {
             return Err(exists_error(target));
         }

@@ -42,7 +42,7 @@ pub use information::{
     test_information,
 };
 pub use model::{ItemParams, kl_bernoulli, log_logistic, logistic};
-pub use quadrature::{Grid, Posterior, weighted_quantile};
+pub use quadrature::{Grid, MAX_NODES, Posterior, weighted_quantile};
 
 /// The crate's result type.
 pub type Result<T, E = IrtError> = std::result::Result<T, E>;

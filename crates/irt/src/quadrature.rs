@@ -17,13 +17,22 @@ pub struct Grid {
     prior_sd: f64,
 }
 
+/// The most nodes a grid may have: far beyond any accuracy gain (61 is the default), and a bound
+/// on the memory a grid and the posteriors over it take.
+pub const MAX_NODES: usize = 10_001;
+
 impl Grid {
-    /// `n` nodes from `lo` to `hi` inclusive, weighted by the N(`prior_mean`, `prior_sd`²)
-    /// density renormalised to sum to 1.
+    /// `n` nodes (2 to [`MAX_NODES`]) from `lo` to `hi` inclusive, weighted by the
+    /// N(`prior_mean`, `prior_sd`²) density renormalised to sum to 1.
     pub fn new(n: usize, lo: f64, hi: f64, prior_mean: f64, prior_sd: f64) -> Result<Self, IrtError> {
         if n < 2 {
             return Err(IrtError::InvalidGrid(format!(
                 "{n} node(s): at least 2 are needed"
+            )));
+        }
+        if n > MAX_NODES {
+            return Err(IrtError::InvalidGrid(format!(
+                "{n} nodes: at most {MAX_NODES} (the default, 61, is accurate to far better than the SE)"
             )));
         }
         if !(lo < hi && (hi - lo).is_finite()) {

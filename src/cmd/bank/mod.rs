@@ -426,7 +426,8 @@ fn fix_typography(dir: &Path, check: bool) -> anyhow::Result<u8> {
     let (mut total, mut changed, mut failed) = (0, 0, 0);
     for rel in files {
         let path = dir.join(rel);
-        let bytes = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            jauge_bank::read_bank_file(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let Ok(text) = std::str::from_utf8(&bytes) else {
             eprintln!("{}: not UTF-8 text, left unchanged", path.display());
             failed += 1;

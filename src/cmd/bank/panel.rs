@@ -138,7 +138,7 @@ pub fn run(cmd: PanelCommand) -> anyhow::Result<u8> {
 
 /// The ids listed in an `--items` file.
 fn read_ids(path: &Path) -> anyhow::Result<Vec<String>> {
-    let text = fs::read_to_string(path)
+    let text = crate::input::read_text(path, jauge_bank::MAX_FILE_BYTES)
         .with_context(|| format!("cannot read the list of items {}", path.display()))?;
     Ok(text
         .lines()
@@ -237,7 +237,8 @@ fn make_packet(
 
 fn import_ratings(template: &Path, keys: &Path, rater: &str, round: u32, dir: &Path) -> anyhow::Result<u8> {
     let read = |p: &Path| -> anyhow::Result<String> {
-        fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        crate::input::read_text(p, jauge_bank::MAX_FILE_BYTES)
+            .with_context(|| format!("cannot read {}", p.display()))
     };
     let (template_text, keys_text) = (read(template)?, read(keys)?);
     let (ratings, unrated) = import(&template_text, &keys_text, rater, round).context("nothing recorded")?;
@@ -284,8 +285,8 @@ fn import_ratings(template: &Path, keys: &Path, rater: &str, round: u32, dir: &P
         )));
     }
     let path = dir.join(RATINGS_FILE);
-    let existing = match fs::read_to_string(&path) {
-        Ok(t) => Some(t),
+    let existing = match jauge_bank::read_bank_file(&path) {
+        Ok(t) => Some(String::from_utf8(t).with_context(|| format!("{}: not UTF-8 text", path.display()))?),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => bail!("cannot read {}: {e}", path.display()),
     };

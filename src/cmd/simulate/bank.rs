@@ -200,10 +200,7 @@ pub(super) fn run(args: SimulateArgs) -> anyhow::Result<u8> {
         let ids = rows.iter().map(|r| r.0.clone()).collect();
         (ids, rows.into_iter().map(|r| r.1).collect(), None)
     } else {
-        let n = args.examinees.unwrap_or(1000);
-        if n == 0 {
-            bail!("--examinees must be at least 1");
-        }
+        let n = super::examinees(args.examinees)?;
         let rhos = args
             .correlation
             .clone()

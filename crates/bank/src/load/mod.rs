@@ -31,6 +31,38 @@ use crate::diagnostic::{Diagnostic, Severity, Sink, whole};
 use crate::model::{Bank, Calibration, Framework, Item, Location, Translated};
 use crate::panel::{RATINGS_FILE, Ratings};
 
+/// The largest bank file read (a TOML file of items, a calibration overlay, the panel's
+/// ratings): 64 MiB. Files are read whole; the limit keeps a wrong file (`/dev/zero`, a
+/// misplaced dump) from taking all the memory.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads one bank file: a regular file (never a device or a pipe, which may never end or block)
+/// of at most [`MAX_FILE_BYTES`].
+pub fn read_bank_file(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file (a device, a pipe or a socket)",
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
+    fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, the limit for a bank file",
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// The name of the framework file at the root of a bank.
 pub const FRAMEWORK_FILE: &str = "framework.toml";
 /// The folder of the calibration overlays.
@@ -180,7 +212,7 @@ fn collect(
         if !wanted {
             continue;
         }
-        match fs::read(&path) {
+        match read_bank_file(&path) {
             Ok(bytes) => files.push((rel_path, bytes)),
             Err(e) => diags.push(whole(
                 Severity::Error,
@@ -188,7 +220,14 @@ fn collect(
                 &rel_path,
                 None,
                 format!("cannot read this file: {e}"),
-                Some("check its permissions".into()),
+                Some(
+                    if e.kind() == io::ErrorKind::InvalidData {
+                        "a bank file is a regular file of hand-written text, far below the limit"
+                    } else {
+                        "check its permissions"
+                    }
+                    .into(),
+                ),
             )),
         }
     }

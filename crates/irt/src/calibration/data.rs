@@ -63,32 +63,48 @@ impl ResponseData {
             return Err(CalibrationError::TooManyItems(n_items));
         }
         let cells: Vec<(u32, u32, bool)> = cells.into_iter().collect();
-        // Counting sort by person.
+        // One pass: the cells packed in the given order, the persons' counts, the largest
+        // indices, and whether the cells come grouped by person (as a wide file gives them).
+        let mut flat = vec![0u32; cells.len()];
         let mut counts = vec![0usize; n_persons + 1];
-        for &(p, i, _) in &cells {
-            if p as usize >= n_persons {
-                return Err(CalibrationError::PersonOutOfRange {
-                    person: p as usize,
-                    persons: n_persons,
-                });
+        let (mut max_p, mut max_i, mut previous, mut grouped) = (0, 0, 0, true);
+        for (f, &(p, i, s)) in flat.iter_mut().zip(&cells) {
+            max_p = max_p.max(p);
+            max_i = max_i.max(i);
+            grouped &= p >= previous;
+            previous = p;
+            if let Some(c) = counts.get_mut(p as usize + 1) {
+                *c += 1;
             }
-            if i as usize >= n_items {
-                return Err(CalibrationError::ItemOutOfRange {
-                    item: i as usize,
-                    items: n_items,
-                });
+            *f = pack(i, s);
+        }
+        if !cells.is_empty() && (max_p as usize >= n_persons || max_i as usize >= n_items) {
+            for &(p, i, _) in &cells {
+                if p as usize >= n_persons {
+                    return Err(CalibrationError::PersonOutOfRange {
+                        person: p as usize,
+                        persons: n_persons,
+                    });
+                }
+                if i as usize >= n_items {
+                    return Err(CalibrationError::ItemOutOfRange {
+                        item: i as usize,
+                        items: n_items,
+                    });
+                }
             }
-            counts[p as usize + 1] += 1;
         }
         for k in 1..counts.len() {
             counts[k] += counts[k - 1];
         }
-        let mut next = counts.clone();
-        let mut flat = vec![0u32; cells.len()];
-        for &(p, i, s) in &cells {
-            let slot = &mut next[p as usize];
-            flat[*slot] = pack(i, s);
-            *slot += 1;
+        if !grouped {
+            // Counting sort by person.
+            let mut next = counts.clone();
+            for &(p, i, s) in &cells {
+                let slot = &mut next[p as usize];
+                flat[*slot] = pack(i, s);
+                *slot += 1;
+            }
         }
         drop(cells);
         let mut builder = Builder::new(n_items);
@@ -168,16 +184,14 @@ impl ResponseData {
 
     /// Per item: (number of responses, number right).
     pub fn item_totals(&self) -> Vec<(f64, f64)> {
-        let mut t = vec![(0.0, 0.0); self.n_items];
+        // Persons per packed cell `item << 1 | score`, then per item.
+        let mut per_cell = vec![0.0; 2 * self.n_items];
         for (q, &n) in self.counts.iter().enumerate() {
-            for r in self.pattern(q) {
-                let e = &mut t[r.item as usize];
-                e.0 += n;
-                if r.correct {
-                    e.1 += n;
-                }
+            for &cell in self.pattern_cells(q) {
+                per_cell[cell as usize] += n;
             }
         }
+        let t: Vec<(f64, f64)> = per_cell.chunks_exact(2).map(|c| (c[0] + c[1], c[1])).collect();
         t
     }
 }
@@ -211,13 +225,33 @@ impl Hasher for PatternHasher {
     }
 }
 
+/// No pattern (the end of a chain in [`Builder::same_hash`]).
+const NONE: u32 = u32::MAX;
+
 struct Builder {
     n_items: usize,
-    index: HashMap<Vec<u32>, u32, BuildHasherDefault<PatternHasher>>,
+    /// Hash of a pattern's cells → the last distinct pattern with that hash.
+    index: HashMap<u64, u32, BuildHasherDefault<PatternHasher>>,
+    /// Per pattern, the previous distinct pattern with the same hash ([`NONE`] at the end).
+    same_hash: Vec<u32>,
     starts: Vec<usize>,
     cells: Vec<u32>,
     counts: Vec<f64>,
     person_pattern: Vec<u32>,
+}
+
+/// The hash of a pattern's cells (two cells per step of [`PatternHasher`]).
+fn pattern_hash(cells: &[u32]) -> u64 {
+    let mut h = PatternHasher::default();
+    let mut pairs = cells.chunks_exact(2);
+    for c in &mut pairs {
+        h.write_u64(u64::from(c[0]) | (u64::from(c[1]) << 32));
+    }
+    for &c in pairs.remainder() {
+        h.write_u64(u64::from(c));
+    }
+    h.write_usize(cells.len());
+    h.finish()
 }
 
 impl Builder {
@@ -225,6 +259,7 @@ impl Builder {
         Self {
             n_items,
             index: HashMap::default(),
+            same_hash: Vec::new(),
             starts: vec![0],
             cells: Vec::new(),
             counts: Vec::new(),
@@ -233,29 +268,39 @@ impl Builder {
     }
 
     fn push(&mut self, p: usize, person: &mut [u32]) -> Result<(), CalibrationError> {
-        person.sort_unstable();
-        for w in person.windows(2) {
-            if w[0] >> 1 == w[1] >> 1 {
-                return Err(CalibrationError::DuplicateResponse {
-                    person: p,
-                    item: (w[0] >> 1) as usize,
-                });
+        // Already in strictly increasing item order (as a wide file gives them): nothing to do.
+        let increasing = person.windows(2).fold(true, |ok, w| ok & (w[0] >> 1 < w[1] >> 1));
+        if !increasing {
+            person.sort_unstable();
+            for w in person.windows(2) {
+                if w[0] >> 1 == w[1] >> 1 {
+                    return Err(CalibrationError::DuplicateResponse {
+                        person: p,
+                        item: (w[0] >> 1) as usize,
+                    });
+                }
             }
         }
-        let q = match self.index.get(&*person) {
-            Some(&q) => q,
-            None => {
-                let q = self.counts.len() as u32;
-                self.index.insert(person.to_vec(), q);
-                self.cells.extend_from_slice(person);
-                self.starts.push(self.cells.len());
-                self.counts.push(0.0);
-                q
-            }
-        };
+        let hash = pattern_hash(person);
+        let mut q = self.index.get(&hash).copied().unwrap_or(NONE);
+        while q != NONE && self.pattern(q) != person {
+            q = self.same_hash[q as usize];
+        }
+        if q == NONE {
+            q = self.counts.len() as u32;
+            let previous = self.index.insert(hash, q).unwrap_or(NONE);
+            self.same_hash.push(previous);
+            self.cells.extend_from_slice(person);
+            self.starts.push(self.cells.len());
+            self.counts.push(0.0);
+        }
         self.counts[q as usize] += 1.0;
         self.person_pattern.push(q);
         Ok(())
+    }
+
+    fn pattern(&self, q: u32) -> &[u32] {
+        &self.cells[self.starts[q as usize]..self.starts[q as usize + 1]]
     }
 
     fn finish(self) -> ResponseData {
@@ -304,6 +349,42 @@ mod tests {
         assert_eq!(d.person(3).count(), 0);
         assert_eq!(d.n_responses(), 5);
         assert_eq!(d.item_totals(), vec![(2.0, 0.0), (2.0, 2.0), (1.0, 1.0)]);
+    }
+
+    /// Every pattern of 10 items, given by 3 persons each, persons in a scrambled order and the
+    /// cells of some persons in reverse item order: 1,024 distinct patterns of 3 persons, each
+    /// person on its own pattern, and the same data whether or not the cells come grouped.
+    #[test]
+    fn collapses_many_patterns_in_any_order() {
+        let mut cells = Vec::new();
+        for rep in 0..3u32 {
+            for m in 0..1024u32 {
+                let person = rep * 1024 + (m * 389) % 1024;
+                let mut items: Vec<u32> = (0..10).collect();
+                if rep == 1 {
+                    items.reverse();
+                }
+                cells.extend(items.into_iter().map(|i| (person, i, (m >> i) & 1 == 1)));
+            }
+        }
+        let d = ResponseData::from_cells(10, 3072, cells.clone()).unwrap();
+        assert_eq!(d.n_patterns(), 1024);
+        assert!((0..1024).all(|q| d.pattern_count(q) == 3.0));
+        for rep in 0..3u32 {
+            for m in 0..1024u32 {
+                let person = (rep * 1024 + (m * 389) % 1024) as usize;
+                let got: Vec<Response> = d.person(person).collect();
+                let want: Vec<Response> = (0..10)
+                    .map(|i| Response {
+                        item: i,
+                        correct: (m >> i) & 1 == 1,
+                    })
+                    .collect();
+                assert_eq!(got, want);
+            }
+        }
+        cells.sort_by_key(|&(p, _, _)| p);
+        assert_eq!(ResponseData::from_cells(10, 3072, cells).unwrap(), d);
     }
 
     #[test]

@@ -468,22 +468,24 @@ pub fn calibrate_with_progress(
         o,
         n,
         k,
-        kp,
         anchors: (0..n).map(anchor).collect(),
         priors: (0..n).map(c_prior).collect(),
         estep: EStep::new(data, &totals, k, threads),
-        tables: Tables::new(n, kp),
+        tables: Tables::new(estep::rare_is_wrong(&totals), kp),
         n_buf: vec![0.0; n * k],
         base: Grid::new(k, o.range.0, o.range.1, 0.0, 1.0)?,
         estimate_mean,
         estimate_sd,
+        px: o.accelerate && !has_anchors && o.model != Model::Rasch,
+        threads,
     };
 
-    // EM, accelerated by SQUAREM (Varadhan & Roland 2008, scheme S3) when asked: two EM steps
+    // EM, accelerated when asked by parameter expansion (PX-EM, see `Machine::m_step`: F below is
+    // the expanded step) and SQUAREM (Varadhan & Roland 2008, scheme S3): two EM steps
     // x1 = F(x0), x2 = F(x1) give r = x1 − x0 and v = x2 − 2x1 + x0; the extrapolation
     // x′ = x0 + 2αr + α²v with α = ‖r‖/‖v‖ (at least 1, at most a bound that grows while it is
     // reached) is kept when it does not lower the log-posterior, otherwise x2 is. Convergence is
-    // always judged on a plain EM step.
+    // always judged on the change of a plain EM step (the M-step before its expansion).
     let mut x = start;
     let mut lp_x = m.e_step(&x)?;
     let mut iterations = 0;
@@ -493,9 +495,8 @@ pub fn calibrate_with_progress(
         if iterations >= o.max_iterations {
             break;
         }
-        let x1 = m.m_step(&x)?;
+        let (x1, change) = m.m_step(&x)?;
         iterations += 1;
-        let change = m.change(&x, &x1);
         progress(&Progress {
             iteration: iterations,
             max_iterations: o.max_iterations,
@@ -514,7 +515,7 @@ pub fn calibrate_with_progress(
         if !o.accelerate || iterations >= o.max_iterations {
             continue;
         }
-        let x2 = m.m_step(&x)?;
+        let (x2, _) = m.m_step(&x)?;
         iterations += 1;
         let (v0, v1, v2) = (m.vector_of(&x0), m.vector_of(&x), m.vector_of(&x2));
         let r: Vec<f64> = v1.iter().zip(&v0).map(|(a, b)| a - b).collect();
@@ -686,7 +687,6 @@ struct Machine<'a> {
     o: &'a CalibrationOptions,
     n: usize,
     k: usize,
-    kp: usize,
     anchors: Vec<Option<ItemParams>>,
     priors: Vec<CPrior>,
     estep: EStep,
@@ -695,6 +695,10 @@ struct Machine<'a> {
     base: Grid,
     estimate_mean: bool,
     estimate_sd: bool,
+    /// Parameter expansion (PX-EM, Liu, Rubin & Wu 1998) in the M-step: see [`Machine::m_step`].
+    px: bool,
+    /// Worker threads (E-step and M-step).
+    threads: usize,
 }
 
 impl Machine<'_> {
@@ -705,38 +709,26 @@ impl Machine<'_> {
     /// The E-step at `s`; returns the log-posterior (log-likelihood + log priors of c).
     fn e_step(&mut self, s: &State) -> Result<f64, CalibrationError> {
         let grid = self.grid(s.mean, s.sd)?;
-        let (k, kp) = (self.k, self.kp);
+        let k = self.k;
         let nodes = grid.nodes();
         let t = &mut self.tables;
-        for (j, (b, &lw)) in t.log_base.iter_mut().zip(grid.log_weights()).enumerate() {
-            *b = lw;
-            t.weights[j] = lw.exp();
-        }
+        t.start(grid.log_weights());
         for i in 0..self.n {
-            let (q_row, p_row) = t.rows[2 * i * kp..2 * (i + 1) * kp].split_at_mut(kp);
-            let odds = &mut t.log_odds[i * kp..(i + 1) * kp];
             for (j, &theta) in nodes.iter().enumerate() {
                 // ln P and ln Q, floored like the linear rows.
                 let (lp, lq) = match self.anchors[i] {
                     Some(item) => (item.log_prob(theta, true), item.log_prob(theta, false)),
                     None => {
                         let w = s.work[i];
-                        let z = w.a * theta + w.delta;
+                        let (l, _, ln_l, ln_m) = mstep::logistic_parts(w.a * theta + w.delta);
                         if w.c > 0.0 {
-                            (
-                                (w.c + (1.0 - w.c) * logistic(z)).ln(),
-                                (1.0 - w.c).ln() + log_logistic(-z),
-                            )
+                            ((w.c + (1.0 - w.c) * l).ln(), (1.0 - w.c).ln() + ln_m)
                         } else {
-                            (log_logistic(z), log_logistic(-z))
+                            (ln_l, ln_m)
                         }
                     }
                 };
-                let (lp, lq) = (lp.max(LOG_PROB_FLOOR), lq.max(LOG_PROB_FLOOR));
-                p_row[j] = lp.exp();
-                q_row[j] = lq.exp();
-                odds[j] = lp - lq;
-                t.log_base[j] += lq;
+                t.set(i, j, lp.max(LOG_PROB_FLOOR), lq.max(LOG_PROB_FLOOR));
             }
         }
         debug_assert_eq!(nodes.len(), k);
@@ -748,8 +740,10 @@ impl Machine<'_> {
         Ok(self.estep.total.loglik + prior)
     }
 
-    /// The M-step from the counts of the last E-step (which must have been run at `s`).
-    fn m_step(&mut self, s: &State) -> Result<State, CalibrationError> {
+    /// The M-step from the counts of the last E-step (which must have been run at `s`): the next
+    /// state, and the largest parameter change of the plain EM step (before the expansion step,
+    /// when there is one).
+    fn m_step(&mut self, s: &State) -> Result<(State, f64), CalibrationError> {
         let (n, k) = (self.n, self.k);
         let grid = self.grid(s.mean, s.sd)?;
         let counts = &self.estep.total;
@@ -778,13 +772,19 @@ impl Machine<'_> {
                 }
             }
             model => {
-                for &i in &free_items {
-                    let prior = self.priors[i];
+                // Items are maximised separately, so on several threads with the same result.
+                let priors = &self.priors;
+                let fitted = estep::map_parallel(free_items.len(), self.threads, |f| {
+                    let i = free_items[f];
+                    let prior = priors[i];
                     let free = Free {
                         a: model != Model::Rasch,
                         c: matches!(prior, CPrior::Beta { .. }),
                     };
-                    next.work[i] = mstep::maximise(&item_counts(i), s.work[i], free, &prior);
+                    mstep::maximise(&item_counts(i), s.work[i], free, &prior)
+                });
+                for (&i, w) in free_items.iter().zip(fitted) {
+                    next.work[i] = w;
                 }
             }
         }
@@ -808,7 +808,37 @@ impl Machine<'_> {
                 }
             }
         }
-        Ok(next)
+        // The change of the plain EM step, which convergence is judged on.
+        let plain_change = self.change(s, &next);
+        if self.px {
+            // PX-EM: the latent mean and SD are estimated too (the moments of the expected counts
+            // at the nodes), then the scale is brought back to N(0, 1) by moving the items
+            // instead: aθ + δ with θ = μ + σθ′ is (aσ)θ′ + (δ + aμ). EM alone crawls along this
+            // direction (a common change of every slope), where the latent SD is what the
+            // expected counts say most directly.
+            let lat = counts.latent();
+            let total: f64 = lat.iter().sum();
+            if total > 0.0 {
+                let nodes = grid.nodes();
+                let mu = lat.iter().zip(nodes).map(|(w, t)| w * t).sum::<f64>() / total;
+                let var = lat
+                    .iter()
+                    .zip(nodes)
+                    .map(|(w, t)| w * (t - mu) * (t - mu))
+                    .sum::<f64>()
+                    / total;
+                let sigma = var.sqrt();
+                if mu.is_finite() && sigma.is_finite() && sigma > 0.0 {
+                    for &i in &free_items {
+                        let w = &mut next.work[i];
+                        w.delta = (w.delta + w.a * mu).clamp(-mstep::DELTA_MAX, mstep::DELTA_MAX);
+                        w.a = (w.a * sigma).clamp(mstep::A_MIN, mstep::A_MAX);
+                    }
+                    next.common_a = (next.common_a * sigma).clamp(mstep::A_MIN, mstep::A_MAX);
+                }
+            }
+        }
+        Ok((next, plain_change))
     }
 
     fn sd_max(&self) -> f64 {

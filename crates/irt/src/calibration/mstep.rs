@@ -7,8 +7,6 @@
 //! well conditioned). The standard errors come from the exact Hessian of the same function at the
 //! end (central differences of the analytic gradient).
 
-use crate::logistic;
-
 use super::CPrior;
 
 /// Bounds that keep an item valid and the Newton steps sane.
@@ -47,30 +45,46 @@ fn log_prior(prior: &CPrior, c: f64) -> f64 {
     }
 }
 
-/// ℓ_i at `w`.
-pub(crate) fn objective(cnt: &ItemCounts, w: Working, prior: &CPrior) -> f64 {
-    let mut f = 0.0;
-    for ((&t, &r), &n) in cnt.nodes.iter().zip(cnt.right).zip(cnt.n) {
-        let z = w.a * t + w.delta;
-        let l = logistic(z);
-        let p = (w.c + (1.0 - w.c) * l).max(1e-300);
-        let q = ((1.0 - w.c) * logistic(-z)).max(1e-300);
-        f += r * p.ln() + (n - r) * q.ln();
+/// The logistic function and its logs at z from one exponential: (L(z), 1 − L(z), ln L(z),
+/// ln(1 − L(z))), each to full relative precision (no cancellation, no log of 0).
+#[inline]
+pub(crate) fn logistic_parts(z: f64) -> (f64, f64, f64, f64) {
+    let e = (-z.abs()).exp();
+    let inv = 1.0 / (1.0 + e);
+    let l1 = e.ln_1p();
+    if z >= 0.0 {
+        (inv, e * inv, -l1, -z - l1)
+    } else {
+        (e * inv, inv, z - l1, -l1)
     }
-    f + log_prior(prior, w.c)
 }
 
-/// Gradient (∂/∂a, ∂/∂δ, ∂/∂c) and the Fisher information (expected negative Hessian, prior
-/// curvature included) of ℓ_i.
-fn gradient_info(cnt: &ItemCounts, w: Working, prior: &CPrior) -> ([f64; 3], [[f64; 3]; 3]) {
+/// ℓ_i, its gradient (∂/∂a, ∂/∂δ, ∂/∂c) and the Fisher information (expected negative Hessian,
+/// prior curvature included) at `w`, in one pass over the nodes.
+struct Eval {
+    f: f64,
+    g: [f64; 3],
+    h: [[f64; 3]; 3],
+}
+
+fn evaluate(cnt: &ItemCounts, w: Working, prior: &CPrior) -> Eval {
+    let mut f = 0.0;
     let mut g = [0.0; 3];
     let mut h = [[0.0; 3]; 3];
     let c = w.c;
+    let ln_1mc = (1.0 - c).ln();
     for ((&t, &r), &n) in cnt.nodes.iter().zip(cnt.right).zip(cnt.n) {
         let z = w.a * t + w.delta;
-        let l = logistic(z);
-        let m = logistic(-z);
-        let p = (c + (1.0 - c) * l).max(1e-300);
+        let (l, m, ln_l, ln_m) = logistic_parts(z);
+        // P = c + (1 − c) L, Q = (1 − c) M.
+        let (p, ln_p) = if c > 0.0 {
+            let p = c + (1.0 - c) * l;
+            (p, p.ln())
+        } else {
+            (l, ln_l)
+        };
+        f += r * ln_p + (n - r) * (ln_1mc + ln_m);
+        let p = p.max(1e-300);
         let e = r - n * p;
         // ∂ℓ/∂δ = Σ (r − nP) L / P; ∂ℓ/∂a = θ × that; ∂ℓ/∂c = Σ (r − nP) / (P (1 − c)).
         let lp = l / p;
@@ -95,7 +109,24 @@ fn gradient_info(cnt: &ItemCounts, w: Working, prior: &CPrior) -> ([f64; 3], [[f
     h[1][0] = h[0][1];
     h[2][0] = h[0][2];
     h[2][1] = h[1][2];
-    (g, h)
+    Eval {
+        f: f + log_prior(prior, w.c),
+        g,
+        h,
+    }
+}
+
+/// ℓ_i at `w`.
+#[cfg(test)]
+pub(crate) fn objective(cnt: &ItemCounts, w: Working, prior: &CPrior) -> f64 {
+    evaluate(cnt, w, prior).f
+}
+
+/// Gradient (∂/∂a, ∂/∂δ, ∂/∂c) and the Fisher information (expected negative Hessian, prior
+/// curvature included) of ℓ_i.
+fn gradient_info(cnt: &ItemCounts, w: Working, prior: &CPrior) -> ([f64; 3], [[f64; 3]; 3]) {
+    let e = evaluate(cnt, w, prior);
+    (e.g, e.h)
 }
 
 /// The indices of the free parameters among (a, δ, c).
@@ -179,14 +210,13 @@ fn clamp(w: Working) -> Working {
 pub(crate) fn maximise(cnt: &ItemCounts, start: Working, free: Free, prior: &CPrior) -> Working {
     let idx = free_indices(free);
     let mut w = start;
-    let mut f = objective(cnt, w, prior);
+    let mut cur = evaluate(cnt, w, prior);
     for _ in 0..20 {
-        let (g, h) = gradient_info(cnt, w, prior);
         let hs: Vec<Vec<f64>> = idx
             .iter()
-            .map(|&i| idx.iter().map(|&j| h[i][j]).collect())
+            .map(|&i| idx.iter().map(|&j| cur.h[i][j]).collect())
             .collect();
-        let gs: Vec<f64> = idx.iter().map(|&i| g[i]).collect();
+        let gs: Vec<f64> = idx.iter().map(|&i| cur.g[i]).collect();
         let Some(step) = solve_spd(&hs, &gs) else {
             break;
         };
@@ -208,14 +238,14 @@ pub(crate) fn maximise(cnt: &ItemCounts, start: Working, free: Free, prior: &CPr
                 cand = clamp(cand);
                 cand.c = c;
             }
-            let fc = objective(cnt, cand, prior);
-            if fc.is_finite() && fc >= f {
+            let next = evaluate(cnt, cand, prior);
+            if next.f.is_finite() && next.f >= cur.f {
                 let change = (cand.a - w.a)
                     .abs()
                     .max((cand.delta - w.delta).abs())
                     .max((cand.c - w.c).abs());
                 w = cand;
-                f = fc;
+                cur = next;
                 moved = change > 1e-10;
                 break;
             }
