@@ -26,7 +26,13 @@ impl Page {
     }
 }
 
-async fn send(app: &App, method: Method, path: &str, cookie: Option<&str>, form: Option<&[(&str, &str)]>) -> Page {
+async fn send(
+    app: &App,
+    method: Method,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&[(&str, &str)]>,
+) -> Page {
     let mut b = Request::builder().method(method).uri(path);
     if let Some(c) = cookie {
         b = b.header("cookie", c);
@@ -61,7 +67,10 @@ fn attr_after<'a>(html: &'a str, marker: &str, attr: &str) -> Option<&'a str> {
 fn assert_secure(p: &Page) {
     let h = &p.headers;
     let csp = h["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["referrer-policy"], "no-referrer");
@@ -102,7 +111,11 @@ async fn an_agent_takes_a_session_in_pages_from_welcome_to_profile() {
     let w = send(&app, Method::GET, &url, None, None).await;
     assert_eq!(w.status, StatusCode::OK, "{}", w.html);
     assert_secure(&w);
-    assert!(w.html.contains("<html lang=\"fr\">") && w.html.contains("Je ne sais pas"), "{}", w.html);
+    assert!(
+        w.html.contains("<html lang=\"fr\">") && w.html.contains("Je ne sais pas"),
+        "{}",
+        w.html
+    );
     assert!(w.html.contains("enregistrée"), "says answers are saved");
     assert!(!w.html.contains("agent.web"), "no agent id on the page");
     let cookie = csrf_cookie(&w);
@@ -122,7 +135,11 @@ async fn an_agent_takes_a_session_in_pages_from_welcome_to_profile() {
         }
         assert_eq!(q.status, StatusCode::OK, "{}", q.html);
         assert_secure(&q);
-        assert!(q.html.contains(&format!("Question {} sur environ", answered + 1)), "{}", q.html);
+        assert!(
+            q.html.contains(&format!("Question {} sur environ", answered + 1)),
+            "{}",
+            q.html
+        );
         assert!(q.html.contains("<title>Question"), "the title names the question");
         assert!(q.html.contains("autofocus"), "focus moves to the question");
         assert!(q.html.len() < 50_000, "a question page under 50 KB");
@@ -140,7 +157,11 @@ async fn an_agent_takes_a_session_in_pages_from_welcome_to_profile() {
         };
         seen.insert(kind);
         if kind == "single" || kind == "multiple" {
-            assert!(q.html.contains("<fieldset") && q.html.contains("<legend>"), "{}", q.html);
+            assert!(
+                q.html.contains("<fieldset") && q.html.contains("<legend>"),
+                "{}",
+                q.html
+            );
         } else {
             assert!(q.html.contains("<label for=\"field-1\">"), "{}", q.html);
         }
@@ -153,23 +174,44 @@ async fn an_agent_takes_a_session_in_pages_from_welcome_to_profile() {
                 Method::POST,
                 &qurl,
                 Some(&cookie),
-                Some(&[("csrf", "0123456789abcdef0123456789abcdef"), ("step", &step), ("action", "dontknow")]),
+                Some(&[
+                    ("csrf", "0123456789abcdef0123456789abcdef"),
+                    ("step", &step),
+                    ("action", "dontknow"),
+                ]),
             )
             .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.html);
-            let r = send(&app, Method::POST, &qurl, None, Some(&[("csrf", &token), ("step", &step), ("action", "dontknow")])).await;
+            let r = send(
+                &app,
+                Method::POST,
+                &qurl,
+                None,
+                Some(&[("csrf", &token), ("step", &step), ("action", "dontknow")]),
+            )
+            .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "no cookie, no answer");
             assert_eq!(app.response_count(), before, "nothing recorded");
 
             // an empty answer: the error is linked to its field and announced
-            let r = send(&app, Method::POST, &qurl, Some(&cookie), Some(&[("csrf", &token), ("step", &step), ("action", "answer")])).await;
+            let r = send(
+                &app,
+                Method::POST,
+                &qurl,
+                Some(&cookie),
+                Some(&[("csrf", &token), ("step", &step), ("action", "answer")]),
+            )
+            .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.html);
             assert!(r.html.contains("role=\"alert\""), "{}", r.html);
             assert!(r.html.contains("aria-invalid=\"true\""), "{}", r.html);
             assert!(r.html.contains("<title>Erreur"), "{}", r.html);
             let href = attr_after(&r.html, "class=\"error-summary\"", "href").unwrap();
             let id = href.trim_start_matches('#');
-            assert!(r.html.contains(&format!("id=\"{id}\"")), "the error links to its field");
+            assert!(
+                r.html.contains(&format!("id=\"{id}\"")),
+                "the error links to its field"
+            );
             assert_eq!(app.response_count(), before, "nothing recorded");
             checked_errors = true;
         }
@@ -204,12 +246,17 @@ async fn an_agent_takes_a_session_in_pages_from_welcome_to_profile() {
                             Method::POST,
                             &qurl,
                             Some(&cookie),
-                            Some(&[("csrf", &token), ("step", &step), ("action", "answer"), ("field-1", "douze")]),
+                            Some(&[
+                                ("csrf", &token),
+                                ("step", &step),
+                                ("action", "answer"),
+                                ("field-1", "douze"),
+                            ]),
                         )
                         .await;
                         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.html);
                         assert!(r.html.contains("value=\"douze\""), "the answer is kept");
-                        assert!(r.html.contains("n'est pas un nombre"), "{}", r.html);
+                        assert!(r.html.contains("n&#x27;est pas un nombre"), "{}", r.html);
                         checked_number = true;
                     }
                     form.push(("field-1".into(), "1".into()));
@@ -242,20 +289,41 @@ async fn an_agent_takes_a_session_in_pages_from_welcome_to_profile() {
     assert!(p.html.contains("<svg role=\"img\""), "{}", p.html);
     assert!(p.html.contains("<title id=\"chart-title\">"));
     assert!(p.html.contains("<th scope=\"col\">"), "the same data as a table");
-    assert!(p.html.contains("niveau ") && p.html.contains(" sur 8"), "{}", p.html);
+    assert!(
+        p.html.contains("niveau ") && p.html.contains(" sur 8"),
+        "{}",
+        p.html
+    );
     assert!(p.html.contains("Questions manquées"), "{}", p.html);
     assert!(!p.html.contains("agent.web"), "no agent id on the page");
     // in English
     let en = send(&app, Method::GET, &format!("{url}?lang=en"), Some(&cookie), None).await;
-    assert!(en.html.contains("<html lang=\"en\">") && en.html.contains("Your profile"), "{}", en.html);
-    assert!(en.headers.get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("jauge_lang=en")));
+    assert!(
+        en.html.contains("<html lang=\"en\">") && en.html.contains("Your profile"),
+        "{}",
+        en.html
+    );
+    assert!(
+        en.headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("jauge_lang=en"))
+    );
     // the JSON of the link still says the session is over
-    let j = app.get(&format!("/api/v1/links/{}/question", url.trim_start_matches("/s/")), None).await;
+    let j = app
+        .get(
+            &format!("/api/v1/links/{}/question", url.trim_start_matches("/s/")),
+            None,
+        )
+        .await;
     assert_eq!(j.status, StatusCode::GONE);
     // "Je ne sais pas" is recorded as such
     let uid = started.json["session"].as_str().unwrap();
     let statuses: Vec<String> = app.responses(uid).iter().map(|r| format!("{:?}", r)).collect();
-    assert!(statuses.iter().any(|s| s.to_lowercase().contains("dontknow")), "{statuses:?}");
+    assert!(
+        statuses.iter().any(|s| s.to_lowercase().contains("dontknow")),
+        "{statuses:?}"
+    );
     eprintln!("types met: {seen:?}, {answered} answers");
 }
 
@@ -270,6 +338,11 @@ async fn unknown_links_and_the_stylesheet() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let css = send(&app, Method::GET, "/assets/jauge.css", None, None).await;
     assert_eq!(css.status, StatusCode::OK);
-    assert!(css.headers["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert!(
+        css.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
     assert!(css.html.contains("@media print"));
 }

@@ -6,10 +6,11 @@ use pulldown_cmark::{Event, Options, Parser, html};
 
 /// Renders `md` as HTML blocks.
 pub fn block(md: &str) -> String {
-    let parser = Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|e| match e {
-        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
-        e => e,
-    });
+    let parser =
+        Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|e| match e {
+            Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+            e => e,
+        });
     let mut out = String::with_capacity(md.len() * 2);
     html::push_html(&mut out, parser);
     out
@@ -52,6 +53,9 @@ mod tests {
     #[test]
     fn inline_drops_the_paragraph_and_blanks_are_numbered() {
         assert_eq!(inline("un *mot*"), "un <em>mot</em>");
-        assert_eq!(with_blanks("a {{x}} b {{y}}", &["x".into(), "y".into()]), "a [1] b [2]");
+        assert_eq!(
+            with_blanks("a {{x}} b {{y}}", &["x".into(), "y".into()]),
+            "a [1] b [2]"
+        );
     }
 }

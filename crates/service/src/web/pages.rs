@@ -33,7 +33,14 @@ struct Message {
     back: Option<String>,
 }
 
-fn message(status: StatusCode, lang: UiLang, heading: &str, body: &str, back: Option<String>, csrf: &Csrf) -> Response {
+fn message(
+    status: StatusCode,
+    lang: UiLang,
+    heading: &str,
+    body: &str,
+    back: Option<String>,
+    csrf: &Csrf,
+) -> Response {
     page(
         status,
         "message.html",
@@ -51,8 +58,17 @@ fn message(status: StatusCode, lang: UiLang, heading: &str, body: &str, back: Op
 fn failure(p: &Problem, lang: UiLang, csrf: &Csrf, back: Option<String>) -> Response {
     let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match p.name() {
-        "link-not-found" => message(StatusCode::NOT_FOUND, lang, "not_found_title", "not_found", None, csrf),
-        "link-expired" | "session-closed" => message(StatusCode::GONE, lang, "over_title", "over", None, csrf),
+        "link-not-found" => message(
+            StatusCode::NOT_FOUND,
+            lang,
+            "not_found_title",
+            "not_found",
+            None,
+            csrf,
+        ),
+        "link-expired" | "session-closed" => {
+            message(StatusCode::GONE, lang, "over_title", "over", None, csrf)
+        }
         _ => message(status, lang, "failure_title", "failure", back, csrf),
     }
 }
@@ -93,11 +109,22 @@ pub async fn entry(
     let (lang0, _) = ui_lang(&headers, q.lang.as_deref(), UiLang::Fr);
     let st = match lookup(&state, &link).await {
         Ok(Some(st)) => st,
-        Ok(None) => return message(StatusCode::NOT_FOUND, lang0, "not_found_title", "not_found", None, &csrf),
+        Ok(None) => {
+            return message(
+                StatusCode::NOT_FOUND,
+                lang0,
+                "not_found_title",
+                "not_found",
+                None,
+                &csrf,
+            );
+        }
         Err(p) => return failure(&p, lang0, &csrf, None),
     };
     match st.state {
-        SessionState::Abandoned => return message(StatusCode::GONE, lang0, "over_title", "over", None, &csrf),
+        SessionState::Abandoned => {
+            return message(StatusCode::GONE, lang0, "over_title", "over", None, &csrf);
+        }
         SessionState::Finished => {
             let mut r = profile::render(&state, st, &headers, q.lang.as_deref(), &csrf).await;
             if let Some(l) = q.lang.as_deref().and_then(UiLang::parse) {
@@ -154,7 +181,12 @@ async fn finish_and_show(state: &AppState, link: &str) -> Response {
     };
     match r {
         Ok(()) => see_other(&format!("/s/{link}"), None),
-        Err(p) => failure(&p, UiLang::Fr, &Csrf::of(&HeaderMap::new()), Some(format!("/s/{link}"))),
+        Err(p) => failure(
+            &p,
+            UiLang::Fr,
+            &Csrf::of(&HeaderMap::new()),
+            Some(format!("/s/{link}")),
+        ),
     }
 }
 
@@ -272,7 +304,13 @@ fn question_page(
     let choice_error = errors.iter().find(|(f, _)| f == "choice").map(|(_, m)| m.clone());
     let title_core = format!(
         "{} – {}",
-        progress_text(lang, q, qs.progress.answered, qs.progress.left_min, qs.progress.left_max),
+        progress_text(
+            lang,
+            q,
+            qs.progress.answered,
+            qs.progress.left_min,
+            qs.progress.left_max
+        ),
         q.competence_title
     );
     let title = if errors.is_empty() {
@@ -284,7 +322,13 @@ fn question_page(
         link: link.to_owned(),
         step: q.step,
         item: q.item.clone(),
-        progress: progress_text(lang, q, qs.progress.answered, qs.progress.left_min, qs.progress.left_max),
+        progress: progress_text(
+            lang,
+            q,
+            qs.progress.answered,
+            qs.progress.left_min,
+            qs.progress.left_max,
+        ),
         competence: q.competence.clone(),
         competence_title: q.competence_title.clone(),
         kind,
@@ -299,7 +343,11 @@ fn question_page(
         errors: errors
             .iter()
             .map(|(f, m)| ErrorLink {
-                href: if f == "choice" { "#opt-1".into() } else { format!("#{f}") },
+                href: if f == "choice" {
+                    "#opt-1".into()
+                } else {
+                    format!("#{f}")
+                },
                 message: m.clone(),
             })
             .collect(),
@@ -329,7 +377,17 @@ pub async fn question(
         return finish_and_show(&state, &link).await;
     };
     let (lang, chosen) = ui_lang(&headers, lq.lang.as_deref(), default_lang(Some(&q)));
-    let mut r = question_page(StatusCode::OK, lang, &link, &qs, &q, &Typed::default(), Vec::new(), None, &csrf);
+    let mut r = question_page(
+        StatusCode::OK,
+        lang,
+        &link,
+        &qs,
+        &q,
+        &Typed::default(),
+        Vec::new(),
+        None,
+        &csrf,
+    );
     if chosen {
         set_lang(r.headers_mut(), lang);
     }
@@ -339,14 +397,26 @@ pub async fn question(
 /// `POST /s/{link}/question`: an answer (or "I don't know") to the question shown. Recorded,
 /// the browser is sent to the next question (or the profile); refused, the page comes back with
 /// the error linked to its field and what was typed kept.
-pub async fn answer(State(state): State<AppState>, PathParam(link): PathParam, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn answer(
+    State(state): State<AppState>,
+    PathParam(link): PathParam,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let csrf = Csrf::of(&headers);
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let back = format!("/s/{link}/question#question");
     if !Csrf::matches(&headers, get("csrf").unwrap_or("")) {
         let (lang, _) = ui_lang(&headers, None, UiLang::Fr);
-        return message(StatusCode::FORBIDDEN, lang, "error_title", "err_csrf", Some(back), &csrf);
+        return message(
+            StatusCode::FORBIDDEN,
+            lang,
+            "error_title",
+            "err_csrf",
+            Some(back),
+            &csrf,
+        );
     }
     let qs = match current(&state, &link).await {
         Ok(qs) => qs,
@@ -363,7 +433,17 @@ pub async fn answer(State(state): State<AppState>, PathParam(link): PathParam, h
     let step: Option<usize> = get("step").and_then(|s| s.parse().ok());
     if step != Some(q.step) {
         let notice = Some(text(lang, "err_moved").to_owned());
-        return question_page(StatusCode::CONFLICT, lang, &link, &qs, &q, &Typed::default(), Vec::new(), notice, &csrf);
+        return question_page(
+            StatusCode::CONFLICT,
+            lang,
+            &link,
+            &qs,
+            &q,
+            &Typed::default(),
+            Vec::new(),
+            notice,
+            &csrf,
+        );
     }
     let choices: Vec<String> = form
         .iter()
@@ -386,7 +466,11 @@ pub async fn answer(State(state): State<AppState>, PathParam(link): PathParam, h
         let body = match q.kind {
             QuestionType::Single | QuestionType::Multiple => {
                 if typed.choices.is_empty() {
-                    let key = if q.kind == QuestionType::Single { "err_empty_one" } else { "err_empty_many" };
+                    let key = if q.kind == QuestionType::Single {
+                        "err_empty_one"
+                    } else {
+                        "err_empty_many"
+                    };
                     errors.push(("choice".to_owned(), text(lang, key).to_owned()));
                 }
                 AnswerBody::Options(typed.choices.clone())
@@ -416,7 +500,17 @@ pub async fn answer(State(state): State<AppState>, PathParam(link): PathParam, h
             }
         };
         if !errors.is_empty() {
-            return question_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &link, &qs, &q, &typed, errors, None, &csrf);
+            return question_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                &link,
+                &qs,
+                &q,
+                &typed,
+                errors,
+                None,
+                &csrf,
+            );
         }
         body
     };
@@ -450,7 +544,17 @@ pub async fn answer(State(state): State<AppState>, PathParam(link): PathParam, h
             } else {
                 "field-1".to_owned()
             };
-            question_page(StatusCode::UNPROCESSABLE_ENTITY, lang, &link, &qs, &q, &typed, vec![(field, msg)], None, &csrf)
+            question_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang,
+                &link,
+                &qs,
+                &q,
+                &typed,
+                vec![(field, msg)],
+                None,
+                &csrf,
+            )
         }
         Err(p) if p.name() == "step-conflict" => see_other(&back, None),
         Err(p) if p.name() == "link-expired" => see_other(&format!("/s/{link}"), None),

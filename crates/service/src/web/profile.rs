@@ -62,7 +62,13 @@ fn x(pix: u32) -> u32 {
 }
 
 /// Renders the profile of the finished session `st`.
-pub async fn render(state: &AppState, st: SessionStatus, headers: &HeaderMap, query_lang: Option<&str>, csrf: &Csrf) -> Response {
+pub async fn render(
+    state: &AppState,
+    st: SessionStatus,
+    headers: &HeaderMap,
+    query_lang: Option<&str>,
+    csrf: &Csrf,
+) -> Response {
     let jauge = state.jauge;
     let uid = st.uid.clone();
     let finished = state.blocking(move || finished_view(jauge, &st)).await;
@@ -89,9 +95,17 @@ pub async fn render(state: &AppState, st: SessionStatus, headers: &HeaderMap, qu
             .unwrap_or_default()
     };
     let mut rows = Vec::new();
-    for c in f.competences.iter().filter(|c| c.session.as_deref() == Some(uid.as_str())) {
+    for c in f
+        .competences
+        .iter()
+        .filter(|c| c.session.as_deref() == Some(uid.as_str()))
+    {
         let i = rows.len() as u32;
-        let (pix, low, high) = (c.pix.unwrap_or(0), c.pix_low.unwrap_or(0), c.pix_high.unwrap_or(0));
+        let (pix, low, high) = (
+            c.pix.unwrap_or(0),
+            c.pix_low.unwrap_or(0),
+            c.pix_high.unwrap_or(0),
+        );
         let level = u32::from(c.level.unwrap_or(0));
         let assessed = c.pix.is_some();
         rows.push(Row {

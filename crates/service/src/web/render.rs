@@ -70,9 +70,7 @@ pub fn page<T: Serialize>(
         csrf: &csrf.token,
         page: data,
     };
-    let body = env()
-        .get_template(template)
-        .and_then(|t| t.render(&frame));
+    let body = env().get_template(template).and_then(|t| t.render(&frame));
     match body {
         Ok(html) => {
             let mut r = (status, html).into_response();
@@ -211,8 +209,14 @@ pub async fn asset(Path(file): Path<String>) -> Response {
     }
     let mut r = STYLESHEET.into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     r
 }
