@@ -1,5 +1,8 @@
 //! Readers for the CSV files of `CONTRACTS.md`: item parameters, true abilities, and responses
 //! in the wide and the long layout. Every error names the file, the line and the column.
+//!
+//! Kept whole (~850 lines): the wide and long readers share the bounded line reader and the
+//! fast byte scanner of plain wide files; split by layout (wide / long / parameters) next.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,10 @@
 //! resume, the kill test), `jauge profile`, `jauge campaign`, `jauge organisation` and the
 //! refusals (unfinished session without a terminal, unknown campaign, corrupt or newer database,
 //! invalid bank).
+//!
+//! Kept in one file (~1,100 lines) for its shared helpers (`cmd`, `drive_plain`, `recorded`);
+//! the profile and campaign tests are the next to move to a file of their own with those helpers
+//! in `tests/common/`.
 
 use std::io::{Read, Write};
 use std::path::Path;

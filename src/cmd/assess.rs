@@ -11,6 +11,10 @@
 //!
 //! A malformed answer is refused with a message and the next line is read. The end of the input
 //! leaves the session unfinished and resumable (`--resume`).
+//!
+//! Kept in one file (~860 lines) because the session loop, the rich and plain readers and the
+//! rendering share the `Input` state; the bounded line reader already lives in
+//! `assess/answer_line.rs`, the interactive prompts are the next to move out (issue #13).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -66,6 +70,9 @@ pub struct AssessArgs {
     #[arg(long, value_name = "DIR", default_value = "item-bank")]
     bank: PathBuf,
 }
+
+mod answer_line;
+use answer_line::{AnswerLine, read_answer_line};
 
 /// French or English text of the interface.
 fn tr(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
@@ -481,10 +488,46 @@ fn read_plain(
     loop {
         write!(out, "{} ({}) > ", hint(q, lang), dont_know_hint(lang))?;
         out.flush()?;
-        let mut line = String::new();
-        if stdin.read_line(&mut line).context("reading the answer")? == 0 {
-            return Ok(Asked::Stop);
-        }
+        let line = match read_answer_line(stdin).context("reading the answer")? {
+            AnswerLine::Line(line) => line,
+            AnswerLine::End { endless: false } => return Ok(Asked::Stop),
+            AnswerLine::End { endless: true } => {
+                writeln!(
+                    out,
+                    "\n{}",
+                    tr(
+                        lang,
+                        "L'entrée contient une ligne sans fin (plus de 64 Mio) : arrêt.",
+                        "The input holds a line that never ends (over 64 MiB): stopping."
+                    )
+                )?;
+                return Ok(Asked::Stop);
+            }
+            AnswerLine::TooLong => {
+                writeln!(
+                    out,
+                    "\n{}",
+                    tr(
+                        lang,
+                        "Réponse trop longue (16 Kio au plus) : elle n'est pas enregistrée. Répondez de nouveau.",
+                        "Answer too long (16 KiB at most): it is not recorded. Answer again."
+                    )
+                )?;
+                continue;
+            }
+            AnswerLine::NotUtf8 => {
+                writeln!(
+                    out,
+                    "\n{}",
+                    tr(
+                        lang,
+                        "Réponse illisible (texte qui n'est pas en UTF-8) : elle n'est pas enregistrée. Répondez de nouveau.",
+                        "Unreadable answer (text that is not UTF-8): it is not recorded. Answer again."
+                    )
+                )?;
+                continue;
+            }
+        };
         writeln!(out)?;
         match parse_plain(&line, q, lang) {
             Ok(a) => return Ok(Asked::Answer(a)),

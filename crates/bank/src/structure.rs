@@ -497,10 +497,10 @@ pub(crate) fn exposure_diagnostics(bank: &Bank, sources: &[(String, Option<Strin
             span_of("items"),
             None,
             "the exposure parameters were fitted on other live items (items were added, removed, moved or recalibrated since)",
-            Some(
-                "refit them: jauge simulate --bank DIR --examinees 2000 --correlation 0 --exposure-target 0.3 --exposure-out DIR/calibration/exposure.toml (docs/simulation.md)"
-                    .into(),
-            ),
+            Some(match &e.fitted_with {
+                Some(cmd) => format!("refit them with the command they were fitted with: {cmd} (docs/simulation.md, \"Exposure control\")"),
+                None => "refit them: jauge simulate --bank DIR --examinees 5000 --correlation 0,0.3,0.5,0.7,0.85 --exposure-target 0.26 --exposure-out DIR/calibration/exposure.toml (docs/simulation.md, \"Exposure control\")".into(),
+            }),
         );
     }
     for id in e.k.keys() {

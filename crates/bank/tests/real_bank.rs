@@ -13,21 +13,11 @@ const TOLERATED: &[&str] = &[
     // panel's rounds are under way (docs/item-writing.md, section 10).
     "panel-few-ratings",
     "panel-flag",
-    // Typed items without their example answers (at least 5 right phrasings and 3 wrong answers
-    // per language): the writers are adding them. When every typed item has them, the lead
-    // removes this line and sets MISSING_EXAMPLES_IS_ERROR in crates/bank/src/load/examples.rs.
-    "missing-examples",
     // Near-identical questions not declared as a set (crates/bank/src/similarity.rs): the ten
     // pairs of the second edition's start (the same fact in two competences, one scenario asked
     // twice) are being rewritten or declared as sets by the writers. When none is left, the lead
     // removes this line.
     "similar-text",
-    // Exposure parameters fitted on other live items: the items are being rewritten in
-    // parallel, and every change of a live item makes them stale until they are refitted (one
-    // command, docs/simulation.md, "Exposure control"); they keep limiting the items they name
-    // meanwhile. The lead has them refitted on the finished bank, then removes these lines.
-    "exposure-stale",
-    "exposure-unknown-item",
 ];
 
 #[test]

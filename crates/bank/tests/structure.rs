@@ -205,6 +205,16 @@ fn exposure_parameters_warn_when_the_items_change() {
             8
         )]
     );
+    // the help gives the command the parameters were fitted with
+    let stale = l.diagnostics.iter().find(|d| d.code == "exposure-stale").unwrap();
+    assert!(
+        stale
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("jauge simulate --bank item-bank --exposure-target 0.3"),
+        "{stale}"
+    );
     // an item that is gone
     let gone = text.replace("\"so-2\"", "\"so-9\"");
     let l = bank(&[("calibration/exposure.toml", &gone)]);

@@ -251,6 +251,9 @@ where
     F: Fn(Client) -> Fut,
     Fut: std::future::Future<Output = Result<Reply, Failure>>,
 {
+    // through an outage, retries back off (20 ms doubling to 640 ms, with jitter), so that a
+    // thousand agents do not hammer a server that is starting
+    let mut wait_ms = 20u64;
     loop {
         if !shared.running() || !shared.take_budget() {
             return None;
@@ -266,10 +269,17 @@ where
                 if !shared.tolerate_outages {
                     rep.errors.push((0, e.to_string()));
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                tokio::time::sleep(Duration::from_millis(wait_ms + jitter(rep, wait_ms))).await;
+                wait_ms = (wait_ms * 2).min(640);
             }
         }
     }
+}
+
+/// A pseudo-random delay below `ms`, different from one agent to the next.
+fn jitter(rep: &AgentReport, ms: u64) -> u64 {
+    let mut m = Mix((std::ptr::from_ref(rep) as u64) ^ rep.outages.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    m.below(ms.max(1) as usize) as u64
 }
 
 async fn question(shared: &Shared, rep: &mut AgentReport, token: &str, session: &str) -> Next {

@@ -11,6 +11,7 @@ pub mod agent;
 pub mod client;
 pub mod raw;
 pub mod server;
+pub mod verify;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

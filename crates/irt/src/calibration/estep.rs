@@ -19,6 +19,10 @@
 //! The patterns are cut into a fixed number of chunks whatever the thread count, each chunk is
 //! summed in order and the chunks are reduced in order: the result does not depend on the number
 //! of threads.
+//!
+//! Kept whole (~880 lines): the pattern plans, the vectorised posterior kernel and the count
+//! accumulation share one data layout and are tuned together; split next by kernel vs. plans
+//! (the unfinished split of calibration/ in branch `calib` starts it).
 
 use super::data::ResponseData;
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use jauge_load::server::{Server, create_token, free_port};
-use jauge_load::{RunConfig, raw};
+use jauge_load::{RunConfig, raw, verify};
 use serde_json::json;
 
 /// Load generator for `jauge serve` (loopback only, bounded in requests and time).
@@ -63,6 +63,11 @@ struct Args {
     /// again after it (0: skip).
     #[arg(long, default_value_t = 3)]
     raw_seconds: u64,
+    /// Fault run: kill the server started here with SIGKILL this many times at random moments
+    /// of the run (restarting it each time), let the same agents finish their sessions, then
+    /// check the database against every acknowledged answer (needs --jauge).
+    #[arg(long, default_value_t = 0, requires = "jauge")]
+    kills: u32,
     /// Print the report as one JSON document on stdout.
     #[arg(long)]
     json: bool,
@@ -127,6 +132,24 @@ fn main() -> anyhow::Result<()> {
     config.duration = a.duration;
     config.max_requests = a.max_requests;
     config.prefix = format!("load{}", std::process::id());
+
+    if a.kills > 0 {
+        let (Some(server), Some(bin)) = (server, a.jauge.as_deref()) else {
+            anyhow::bail!("--kills needs --jauge (a server started here)");
+        };
+        let doc = kill_run(&a, bin, server, &dir.join("load.db"), config);
+        if temp {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let doc = doc?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        } else {
+            eprintln!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        anyhow::ensure!(doc["passed"] == true, "the fault run found a defect");
+        return Ok(());
+    }
 
     let cpu0 = server.as_ref().and_then(Server::cpu_seconds);
     let rss0 = server.as_ref().and_then(Server::rss_bytes);
@@ -299,4 +322,107 @@ fn scrape_metrics(addr: SocketAddr) -> Option<std::collections::HashMap<String, 
             })
             .collect(),
     )
+}
+
+/// The fault run: the load with `a.kills` SIGKILLs of the server at random moments (each
+/// followed by a restart on the same database and address), then the same agents take their
+/// sessions to the end, then the database is checked against every acknowledged answer.
+fn kill_run(
+    a: &Args,
+    bin: &std::path::Path,
+    mut server: Server,
+    db: &std::path::Path,
+    mut config: RunConfig,
+) -> anyhow::Result<serde_json::Value> {
+    config.log_acks = true;
+    config.tolerate_outages = true;
+    // the run is ended by the kills' end, not by its clock
+    config.duration = a.duration + Duration::from_secs(600);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let run = {
+        let stop = stop.clone();
+        let config = config.clone();
+        let handle = rt.handle().clone();
+        std::thread::spawn(move || handle.block_on(jauge_load::run_until(&config, stop)))
+    };
+    // moments spread over the run: waits drawn uniformly around the mean gap
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
+        | 1;
+    let mut x = seed;
+    let gap_ms = (a.duration.as_millis() as u64 / u64::from(a.kills)).max(200);
+    let started = std::time::Instant::now();
+    let mut kills = Vec::new();
+    for _ in 0..a.kills {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        std::thread::sleep(Duration::from_millis(gap_ms / 4 + x % (gap_ms * 3 / 2)));
+        let at = started.elapsed().as_secs_f64();
+        server.kill9()?;
+        let recorded = verify::count_responses(db)?;
+        let restart = std::time::Instant::now();
+        server = Server::start(
+            bin,
+            db,
+            server.addr,
+            &a.bank,
+            &a.serve_args,
+            Duration::from_secs(120),
+        )?;
+        kills.push(json!({
+            "at_seconds": at,
+            "responses_recorded": recorded,
+            "restart_seconds": restart.elapsed().as_secs_f64(),
+        }));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    stop.store(true, Ordering::SeqCst);
+    let report = run
+        .join()
+        .map_err(|_| anyhow::anyhow!("the load's thread panicked"))??;
+    let load_seconds = started.elapsed().as_secs_f64();
+    // every session finishable: the same agents take theirs to the end, as fast as they can
+    let mut drain = config.clone();
+    drain.sessions_per_agent = 1;
+    drain.think = Duration::ZERO;
+    drain.duration = Duration::from_secs(900);
+    let rest = rt.block_on(jauge_load::run(&drain))?;
+    let exit = server.terminate(Duration::from_secs(60))?;
+    let acks: Vec<_> = report.acks.iter().chain(&rest.acks).cloned().collect();
+    let check = verify::check_database(db, &acks)?;
+    let errors: Vec<String> = report
+        .errors
+        .iter()
+        .chain(&rest.errors)
+        .take(5)
+        .map(|(s, m)| format!("{s}: {m}"))
+        .collect();
+    let passed = check.ok()
+        && check.active_sessions == 0
+        && report.errors.is_empty()
+        && rest.errors.is_empty()
+        && rest.unfinished.is_empty()
+        && exit.code() == Some(0);
+    Ok(json!({
+        "passed": passed,
+        "seed": seed,
+        "agents": a.agents,
+        "think_ms": a.think_ms,
+        "kills": kills,
+        "load_seconds": load_seconds,
+        "answers_acknowledged_under_kills": report.answers,
+        "answers_per_second_under_kills": report.answers as f64 / load_seconds,
+        "outages": report.outages + rest.outages,
+        "conflicts": report.conflicts + rest.conflicts,
+        "errors": report.errors.len() + rest.errors.len(),
+        "error_sample": errors,
+        "drain_seconds": rest.seconds,
+        "drain_answers": rest.answers,
+        "sessions_left_unfinished": rest.unfinished.len(),
+        "check": check,
+        "server_exit_after_sigterm": exit.code(),
+    }))
 }
