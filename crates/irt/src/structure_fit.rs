@@ -570,7 +570,9 @@ pub fn fit_structure(
         let free: Vec<usize> = (0..dn)
             .filter(|&d| estimable[d])
             .filter(|&d| {
-                !(at_lo(lam[d]) && ev.gradient[d] <= 0.0) && !(at_hi(lam[d]) && ev.gradient[d] >= 0.0)
+                let held_low = at_lo(lam[d]) && ev.gradient[d] <= 0.0;
+                let held_high = at_hi(lam[d]) && ev.gradient[d] >= 0.0;
+                !(held_low || held_high)
             })
             .collect();
         if free.is_empty() {
