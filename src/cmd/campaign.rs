@@ -89,9 +89,10 @@ pub struct CreateArgs {
     /// Closing time (RFC 3339, or a date: the end of that day).
     #[arg(long, value_name = "T")]
     closes: Option<String>,
-    /// The item bank the plan is checked against.
-    #[arg(long, value_name = "DIR", default_value = "item-bank")]
-    bank: PathBuf,
+    /// The item bank the plan is checked against (default: $JAUGE_BANK, else the bank built
+    /// into jauge).
+    #[arg(long, value_name = "DIR")]
+    bank: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -174,7 +175,7 @@ pub fn run_campaign(cmd: CampaignCommand) -> anyhow::Result<u8> {
                 }),
                 ..PlanSpec::default()
             };
-            let jauge = super::assess::open(&a.bank, a.common.db.as_deref(), false)?;
+            let jauge = crate::bank_source::open(a.bank.as_deref(), a.common.db.as_deref(), false)?;
             let c = jauge.create_campaign(&a.name, a.organisation.as_deref(), &spec, opens, closes)?;
             if a.common.json {
                 print_json(&campaign_json(&c))?;
