@@ -16,7 +16,12 @@ fn main() {
     let mut src = String::from("/// The bundled bank's files: `(path relative to the bank, bytes)`.\n");
     src.push_str("pub static FILES: &[(&str, &[u8])] = &[\n");
     for (rel, abs) in &files {
-        writeln!(src, "    ({rel:?}, include_bytes!({:?})),", abs.display().to_string()).unwrap();
+        writeln!(
+            src,
+            "    ({rel:?}, include_bytes!({:?})),",
+            abs.display().to_string()
+        )
+        .unwrap();
     }
     src.push_str("];\n");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
@@ -34,7 +39,11 @@ fn collect(dir: &Path, rel: &str, files: &mut Vec<(String, PathBuf)>) {
             continue;
         }
         let path = entry.path();
-        let rel_path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        let rel_path = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
         if path.is_dir() {
             println!("cargo::rerun-if-changed={}", path.display());
             collect(&path, &rel_path, files);

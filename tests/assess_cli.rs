@@ -22,7 +22,13 @@ fn cmd(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_jauge"));
     c.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("JAUGE_DB");
+        .env_remove("JAUGE_DB")
+        // the default language, French: no language from the environment
+        .env_remove("JAUGE_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
+        .env_remove("COLUMNS");
     c
 }
 
@@ -226,10 +232,11 @@ fn a_plain_session_reads_one_answer_per_line_and_asks_again_for_a_malformed_numb
     // with this seed the example bank asks a number first (malformed once, so asked again),
     // then choices with numbered options
     assert!(questions.len() >= 3, "{out}");
-    assert!(out.contains("Question 1 · compétence 1.1"), "{out}");
+    assert!(out.contains("Question 1 sur environ"), "{out}");
+    assert!(out.contains("Compétence 1.1\u{202f}: "), "{out}");
     assert!(out.contains("  1. "), "{out}");
     assert!(
-        out.contains("Réponse non valide : \"cent vingt\" is not a number"),
+        out.contains("Réponse non valide\u{202f}: «\u{202f}cent vingt\u{202f}» n'est pas un nombre"),
         "{out}"
     );
     assert!(out.contains("Votre profil"), "{out}");
@@ -288,7 +295,7 @@ fn a_session_stopped_at_a_question_resumes_on_that_question() {
     let o = jauge_with_input(&new, "");
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o.stderr).contains("Session abandonnée"),
+        text(&o.stderr).contains("abandonnée\u{202f}: aucun profil"),
         "{}",
         text(&o.stderr)
     );
@@ -393,7 +400,10 @@ fn a_question_mark_alone_is_i_dont_know_in_plain_mode() {
         out.contains("(? si vous ne savez pas) > "),
         "every prompt says how: {out}"
     );
-    assert!(!out.contains("attendu"), "never refused as malformed: {out}");
+    assert!(
+        !out.contains("attendu\u{202f}:") && !out.contains("Réponse non valide"),
+        "never refused as malformed: {out}"
+    );
     let store = Store::open_existing(Path::new(&db)).unwrap();
     let (session, rs, ps) = store.agent_record("kim").unwrap().sessions.remove(0);
     assert_eq!(session.state.as_str(), "finished");
@@ -608,24 +618,18 @@ fn profiles_list_every_competence_with_the_contract_keys() {
     // the text views say the structure and label the simulated sessions too
     let shown = text(&jauge(&["profile", "show", "ana", "--db", &db]).stdout);
     assert!(
-        shown
-            .lines()
-            .next()
-            .unwrap()
-            .ends_with("pix (structure independent) [includes simulated sessions]"),
+        shown.contains("Structure du profil\u{202f}: compétences indépendantes")
+            && shown.contains("sessions simulées")
+            && shown.contains("· simulée"),
         "{shown}"
     );
     let history = text(&jauge(&["profile", "history", "ana", "--db", &db]).stdout);
-    let heads: Vec<&str> = history.lines().filter(|l| l.starts_with("session ")).collect();
+    let heads: Vec<&str> = history.lines().filter(|l| l.starts_with("Session ")).collect();
     assert_eq!(heads.len(), 2, "{history}");
     assert!(
-        heads.iter().all(|l| l.ends_with(") [simulated]"))
-            && heads
-                .iter()
-                .any(|l| l.ends_with("(structure independent) [simulated]"))
-            && heads
-                .iter()
-                .any(|l| l.ends_with("(structure assumed) [simulated]")),
+        heads.iter().all(|l| l.contains("(simulée)"))
+            && history.contains("Structure du profil\u{202f}: compétences indépendantes")
+            && history.contains("Structure du profil\u{202f}: corrélations supposées"),
         "{history}"
     );
     // "latest" is the latest finished result per competence: 2.1 from the second session
@@ -708,7 +712,7 @@ fn campaigns_carry_the_plan_and_unknown_ones_are_refused() {
     assert!(rec.sessions[0].1.len() <= 10);
     // unknown campaign, closed campaign, unknown competence: exit 2, nothing started
     for (args, msg) in [
-        (vec!["--campaign", "nope"], "unknown campaign"),
+        (vec!["--campaign", "nope"], "campagne inconnue"),
         (vec!["--competences", "9.9"], "unknown competence"),
     ] {
         let o = simulate(&db, "fred", "1", &args);
@@ -879,7 +883,7 @@ fn negative_simulated_abilities_parse() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
-        out.contains("Simulated profile") && out.contains("competence 5.2") && !out.contains("Votre"),
+        out.contains("Simulated profile") && out.contains("Competence 5.2") && !out.contains("Votre"),
         "{out}"
     );
     let store = Store::open_existing(Path::new(&dir.db())).unwrap();
@@ -920,13 +924,16 @@ fn a_session_on_a_changed_bank_is_not_resumed_but_new_starts_afresh() {
     let o = jauge_with_input(&resume, "");
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains("changed bank") && err.contains("--new"), "{err}");
+    assert!(
+        err.contains("autre version de la banque") && err.contains("--new"),
+        "{err}"
+    );
     let mut new = args.to_vec();
     new.push("--new");
     let o = jauge_with_input(&new, "120\n");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     assert!(
-        text(&o.stderr).contains("Session abandonnée"),
+        text(&o.stderr).contains("abandonnée\u{202f}: aucun profil"),
         "{}",
         text(&o.stderr)
     );
@@ -989,7 +996,7 @@ fn a_simulation_never_answers_a_real_session_and_stays_out_of_the_real_record() 
             &db,
         ]);
         assert_eq!(o.status.code(), Some(2), "{flag}");
-        assert!(text(&o.stderr).contains("real session"), "{}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("session réelle"), "{}", text(&o.stderr));
         assert_eq!(responses(&db), [("active".to_owned(), false, 2)], "{flag}");
     }
     // the agent finishes it; a simulated session follows, then a real one
@@ -1024,7 +1031,7 @@ fn a_simulation_never_answers_a_real_session_and_stays_out_of_the_real_record() 
     assert_eq!(flags, [false, true, false]);
     let human = text(&jauge(&["profile", "history", "camille", "--db", &db]).stdout);
     assert_eq!(
-        human.matches("[simulated]").count(),
+        human.matches("simulée").count(),
         1 + 1,
         "the session line and its row: {human}"
     );
@@ -1075,7 +1082,7 @@ fn version_1_scores_stay_labelled_until_profile_rescore_recomputes_them() {
     assert_eq!(v1["scoring_version"], "1");
     assert_eq!(v1["total_pix"], 0, "read as stored, not rescored");
     let human = text(&jauge(&["profile", "show", "vera", "--db", &db]).stdout);
-    assert!(human.contains("[scoring v1]"), "{human}");
+    assert!(human.contains("version 1 des règles de calcul"), "{human}");
     let o = jauge(&["profile", "rescore", "--db", &db, "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let r = json(&o);

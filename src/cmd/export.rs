@@ -110,7 +110,9 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
     // before anything is opened: the output must not be a file the export reads
     let db = db_path(args.db.as_deref());
     let mut protected = Protected::new().database(&db);
-    if let crate::bank_source::BankSource::Dir(dir) = crate::bank_source::BankSource::resolve(args.bank.as_deref()) {
+    if let crate::bank_source::BankSource::Dir(dir) =
+        crate::bank_source::BankSource::resolve(args.bank.as_deref())
+    {
         protected = protected.tree(&dir, "the item bank");
     }
     if let Some(k) = &args.pseudonymise_key_file {

@@ -66,6 +66,17 @@ fn version_note(v: &str) -> Option<String> {
     (v != SCORING_VERSION).then(|| m!("profile.scoring_version", v = v))
 }
 
+/// The profile structure in words.
+fn structure_note(structure: &str) -> String {
+    let words = match structure {
+        "assumed" => m!("structure.assumed"),
+        "estimated" => m!("structure.estimated"),
+        "independent" => m!("structure.independent"),
+        other => other.to_owned(),
+    };
+    m!("profile.structure", structure = words)
+}
+
 /// The screen's rows for a list of results (every competence of the bank).
 fn rows(results: &[CompetenceResult], dated: bool) -> Vec<Row> {
     results
@@ -111,6 +122,7 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
             } else {
                 let mut screen = Screen::new(&jauge, m!("profile.heading", agent = p.agent));
                 screen.notes.extend(version_note(&p.scoring_version));
+                screen.notes.push(structure_note(&p.structure));
                 if p.simulated {
                     screen.notes.push(m!("profile.includes_simulated"));
                 }
@@ -132,12 +144,25 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
                 for (k, s) in h.iter().enumerate() {
                     let finished = s.finished_at.map(local_time).unwrap_or_default();
                     let heading = if s.simulated {
-                        m!("profile.history_session_simulated", k = k + 1, session = s.session, finished = finished)
+                        m!(
+                            "profile.history_session_simulated",
+                            k = k + 1,
+                            session = s.session,
+                            finished = finished
+                        )
                     } else {
-                        m!("profile.history_session", k = k + 1, session = s.session, finished = finished)
+                        m!(
+                            "profile.history_session",
+                            k = k + 1,
+                            session = s.session,
+                            finished = finished
+                        )
                     };
                     let mut screen = Screen::new(&jauge, heading);
                     screen.notes.extend(version_note(&s.scoring_version));
+                    screen
+                        .notes
+                        .push(structure_note(s.structure.as_deref().unwrap_or("independent")));
                     screen.rows = rows(&s.competences, false)
                         .into_iter()
                         .filter(|r| r.score.is_some())
@@ -176,20 +201,28 @@ pub fn run(cmd: ProfileCommand) -> anyhow::Result<u8> {
             } else {
                 for r in &report.rescored {
                     eprintln!(
-                        "session {}: scoring v{} → v{SCORING_VERSION}, {} competence(s) scored, {} not assessed",
-                        r.session,
-                        r.from.join("+"),
-                        r.scored,
-                        r.not_assessed
+                        "{}",
+                        m!(
+                            "rescore.session",
+                            session = r.session,
+                            from = r.from.join("+"),
+                            to = SCORING_VERSION,
+                            n = r.scored,
+                            not = r.not_assessed
+                        )
                     );
                 }
                 for (s, why) in &report.skipped {
-                    eprintln!("session {s}: not rescored: {why}");
+                    eprintln!("{}", m!("rescore.skipped", session = s, why = why));
                 }
                 eprintln!(
-                    "{} session(s) rescored under scoring version {SCORING_VERSION}, {} skipped; the earlier scores are kept",
-                    report.rescored.len(),
-                    report.skipped.len()
+                    "{}",
+                    m!(
+                        "rescore.done",
+                        n = report.rescored.len(),
+                        to = SCORING_VERSION,
+                        skipped = report.skipped.len()
+                    )
                 );
             }
             Ok(u8::from(!report.skipped.is_empty()))

@@ -215,7 +215,10 @@ fn table(rows: &[Vec<String>], style: bool, width: Option<usize>) -> String {
         }
         for (j, v) in r.iter().enumerate() {
             let first = if j == 0 { "• " } else { "  " };
-            out.push(format!("  {first}{}", crate::m!("render.cell", column = header[j], value = v)));
+            out.push(format!(
+                "  {first}{}",
+                crate::m!("render.cell", column = header[j], value = v)
+            ));
         }
     }
     out.join("\n")
@@ -228,7 +231,10 @@ mod tests {
     #[test]
     fn plain_text_drops_the_markers() {
         crate::i18n::set_lang(jauge::Lang::En);
-        assert_eq!(inline("a **bold** and `code` *it*", false), "a bold and “code” it");
+        assert_eq!(
+            inline("a **bold** and `code` *it*", false),
+            "a bold and “code” it"
+        );
         assert_eq!(inline("2 * 3 = 6", false), "2 * 3 = 6");
         assert_eq!(
             block(

@@ -184,19 +184,14 @@ impl<'j> Screen<'j> {
             out.push(wrap(&m!("screen.nothing_assessed"), width, "", ""));
         } else {
             out.push(String::new());
-            let all_max: u32 = self
-                .rows
-                .iter()
-                .filter_map(|r| self.jauge.competence_max(&r.code).map(|(_, p)| p))
-                .sum();
+            let all = self.jauge.bank().framework.competences.len();
             out.push(bold(wrap(
                 &m!(
                     "screen.total",
                     pix = total,
                     max = total_max,
                     n = assessed.len(),
-                    all = self.rows.len(),
-                    all_max = all_max
+                    all = all
                 ),
                 width,
                 "",
@@ -226,7 +221,12 @@ impl<'j> Screen<'j> {
                 let question = format!(
                     "[{}] {}",
                     q.competence,
-                    block(&q.question, &q.blanks, style, width.map(|w| w.saturating_sub(indent.len())))
+                    block(
+                        &q.question,
+                        &q.blanks,
+                        style,
+                        width.map(|w| w.saturating_sub(indent.len()))
+                    )
                 );
                 out.push(wrap(&question, width, &first, &indent));
                 let given = m!("screen.given", answer = q.given);
@@ -347,13 +347,22 @@ fn expected(item: &Item, l: Lang) -> String {
             .join(" | "),
         Kind::Number { number } => {
             let unit = number.unit.get(l);
-            let unit = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+            let unit = if unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {unit}")
+            };
             match number.accept {
-                NumberAccept::Tolerance { value, tolerance } if tolerance == 0.0 => {
+                NumberAccept::Tolerance { value, tolerance } if tolerance <= 0.0 => {
                     format!("{}{unit}", num(value))
                 }
                 NumberAccept::Tolerance { value, tolerance } => {
-                    m!("screen.number_about", value = num(value), tol = num(tolerance), unit = unit)
+                    m!(
+                        "screen.number_about",
+                        value = num(value),
+                        tol = num(tolerance),
+                        unit = unit
+                    )
                 }
                 NumberAccept::Range { min, max } => {
                     m!("screen.number_range", min = num(min), max = num(max), unit = unit)

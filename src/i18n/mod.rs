@@ -80,12 +80,7 @@ fn catalogue(lang: Lang) -> &'static HashMap<&'static str, String> {
                 .map(|(k, v)| (*k, french_typography(v)))
                 .collect()
         }),
-        _ => EN.get_or_init(|| {
-            en::MESSAGES
-                .iter()
-                .map(|(k, v)| (*k, (*v).to_owned()))
-                .collect()
-        }),
+        _ => EN.get_or_init(|| en::MESSAGES.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()),
     }
 }
 
@@ -190,7 +185,13 @@ mod tests {
         let mut rest = t;
         while let Some(o) = rest.find('{') {
             let Some(c) = rest[o..].find('}') else { break };
-            names.insert(rest[o + 1..o + c].split('|').next().unwrap_or_default().to_owned());
+            names.insert(
+                rest[o + 1..o + c]
+                    .split('|')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
             rest = &rest[o + c + 1..];
         }
         names
@@ -244,7 +245,9 @@ mod tests {
                     if after[..q].contains(')') || after[..q].contains(';') {
                         continue;
                     }
-                    let Some(end) = after[q + 1..].find('"') else { continue };
+                    let Some(end) = after[q + 1..].find('"') else {
+                        continue;
+                    };
                     let key = &after[q + 1..q + 1 + end];
                     used += 1;
                     if !fr::MESSAGES.iter().any(|(k, _)| *k == key) {
@@ -260,14 +263,32 @@ mod tests {
     #[test]
     fn templates_fill_and_agree() {
         let t = "{n} {n|question|questions} pour {who}";
-        assert_eq!(fill_in(Lang::Fr, t, &[("n", &0), ("who", &"x")]), "0 question pour x");
-        assert_eq!(fill_in(Lang::Fr, t, &[("n", &1), ("who", &"x")]), "1 question pour x");
-        assert_eq!(fill_in(Lang::Fr, t, &[("n", &2), ("who", &"x")]), "2 questions pour x");
-        assert_eq!(fill_in(Lang::En, t, &[("n", &0), ("who", &"x")]), "0 questions pour x");
-        assert_eq!(fill_in(Lang::En, t, &[("n", &1), ("who", &"x")]), "1 question pour x");
+        assert_eq!(
+            fill_in(Lang::Fr, t, &[("n", &0), ("who", &"x")]),
+            "0 question pour x"
+        );
+        assert_eq!(
+            fill_in(Lang::Fr, t, &[("n", &1), ("who", &"x")]),
+            "1 question pour x"
+        );
+        assert_eq!(
+            fill_in(Lang::Fr, t, &[("n", &2), ("who", &"x")]),
+            "2 questions pour x"
+        );
+        assert_eq!(
+            fill_in(Lang::En, t, &[("n", &0), ("who", &"x")]),
+            "0 questions pour x"
+        );
+        assert_eq!(
+            fill_in(Lang::En, t, &[("n", &1), ("who", &"x")]),
+            "1 question pour x"
+        );
         // a value is never reinterpreted
         assert_eq!(fill_in(Lang::Fr, "{a}", &[("a", &"{b}")]), "{b}");
-        assert_eq!(french_typography("Total : 3 ; « oui » ?"), "Total\u{202f}: 3\u{202f}; «\u{202f}oui\u{202f}»\u{202f}?");
+        assert_eq!(
+            french_typography("Total : 3 ; « oui » ?"),
+            "Total\u{202f}: 3\u{202f}; «\u{202f}oui\u{202f}»\u{202f}?"
+        );
     }
 
     #[test]

@@ -59,9 +59,15 @@ pub fn adjust(a: AdjustArgs) -> anyhow::Result<u8> {
     let agent = store.agent_or_create(&a.id, None)?;
     store.set_adjustments(agent.id, &tags, factor)?;
     if a.json {
-        crate::cmd::print_json(&serde_json::json!({"agent": a.id, "adjustments": tags, "time_factor": factor}))?;
+        crate::cmd::print_json(
+            &serde_json::json!({"agent": a.id, "adjustments": tags, "time_factor": factor}),
+        )?;
     } else {
-        let list = if tags.is_empty() { m!("adjust.none") } else { tags.join(", ") };
+        let list = if tags.is_empty() {
+            m!("adjust.none")
+        } else {
+            tags.join(", ")
+        };
         eprintln!("{}", m!("adjust.done", agent = a.id, tags = list, f = factor));
     }
     Ok(0)

@@ -96,7 +96,7 @@ enum Asked {
 
 /// The competences of `--competences`, spaces around each code removed, empty ones dropped
 /// (`"1.1, 4.2"` is `1.1` and `4.2`).
-fn competence_codes(raw: &[String]) -> Vec<String> {
+pub fn competence_codes(raw: &[String]) -> Vec<String> {
     raw.iter()
         .flat_map(|s| s.split([',', ' ']))
         .map(str::trim)
@@ -141,7 +141,15 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
             break;
         };
         let expected = session.expected_total();
-        show::question(&mut out, &q, expected, &pace, style, width, !matches!(input, Input::Interactive))?;
+        show::question(
+            &mut out,
+            &q,
+            expected,
+            &pace,
+            style,
+            width,
+            !matches!(input, Input::Interactive),
+        )?;
         loop {
             let asked = match &mut input {
                 Input::Simulated(t) => Asked::Answer(session.simulated_answer(*t)?),
@@ -201,7 +209,11 @@ fn open_session<'j>(
     };
     if s.simulated != simulated {
         if s.simulated {
-            bail!(m!("assess.unfinished_simulated", agent = args.agent, session = s.uid));
+            bail!(m!(
+                "assess.unfinished_simulated",
+                agent = args.agent,
+                session = s.uid
+            ));
         }
         bail!(m!("assess.unfinished_real", agent = args.agent, session = s.uid));
     }
@@ -253,7 +265,10 @@ fn start<'j>(jauge: &'j Jauge, args: &AssessArgs, clock: &dyn Clock) -> anyhow::
         simulated: args.simulate_theta.is_some(),
     };
     let a = jauge.start(&opts, clock)?;
-    eprintln!("{}", m!("assess.started", session = a.id(), n = a.competences().len()));
+    eprintln!(
+        "{}",
+        m!("assess.started", session = a.id(), n = a.competences().len())
+    );
     Ok(a)
 }
 
@@ -278,7 +293,12 @@ fn resume_command(args: &AssessArgs, plain: bool) -> String {
 /// `jauge assess --agent ID` as this process was started, with the options that locate the data
 /// (`--db`, `--bank` as absolute paths), `--lang` when given, then `extra`.
 fn command_line(args: &AssessArgs, extra: &[&str]) -> String {
-    let mut words = vec![super::program(), "assess".into(), "--agent".into(), super::shell_word(&args.agent)];
+    let mut words = vec![
+        super::program(),
+        "assess".into(),
+        "--agent".into(),
+        super::shell_word(&args.agent),
+    ];
     if let Some(db) = &args.db {
         words.push("--db".into());
         words.push(super::shell_word(&super::absolute(db)));
@@ -301,7 +321,12 @@ mod tests {
 
     #[test]
     fn competences_tolerate_spaces() {
-        let raw = vec!["1.1".to_owned(), " 4.2".to_owned(), "".to_owned(), "5.1 5.2".to_owned()];
+        let raw = vec![
+            "1.1".to_owned(),
+            " 4.2".to_owned(),
+            "".to_owned(),
+            "5.1 5.2".to_owned(),
+        ];
         assert_eq!(competence_codes(&raw), ["1.1", "4.2", "5.1", "5.2"]);
     }
 }

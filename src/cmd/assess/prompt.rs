@@ -130,8 +130,7 @@ pub fn ask(q: &QuestionView) -> anyhow::Result<Asked> {
                 None => m!("prompt.your_answer"),
             };
             let help = m!("prompt.help_number", hint = hint(q));
-            text_line(&msg, &help)
-                .map(|s| s.map_or(Answer::DontKnow, |s| typed(s, Answer::Number)))
+            text_line(&msg, &help).map(|s| s.map_or(Answer::DontKnow, |s| typed(s, Answer::Number)))
         }
         ItemType::Text => text_line(&m!("prompt.your_answer"), &typed_help)
             .map(|s| s.map_or(Answer::DontKnow, |s| Answer::Texts(vec![s]))),

@@ -46,7 +46,9 @@ impl Pace {
 
     /// The time left for `left` questions, in whole minutes (at least 1).
     pub fn minutes_left(&self, left: usize) -> u64 {
-        ((left as f64 * self.seconds_per_question()) / 60.0).ceil().max(1.0) as u64
+        ((left as f64 * self.seconds_per_question()) / 60.0)
+            .ceil()
+            .max(1.0) as u64
     }
 }
 
@@ -86,7 +88,11 @@ pub fn question(
             .and_then(|d| q.shown_at.checked_add(d).ok())
             .map_or_else(
                 || "-".to_string(),
-                |t| t.to_zoned_datetime(jiff::tz::TimeZone::system()).strftime("%H:%M:%S").to_string(),
+                |t| {
+                    t.to_zoned_datetime(jiff::tz::TimeZone::system())
+                        .strftime("%H:%M:%S")
+                        .to_string()
+                },
             );
         let text = m!("show.timed", s = format!("{s:.0}"), at = deadline);
         writeln!(out, "{}", wrap(&text, width, "", ""))?;
