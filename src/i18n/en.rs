@@ -320,4 +320,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "rescore.done",
         "{n} {n|session|sessions} rescored under scoring version {to}, {skipped} skipped; the earlier scores are kept",
     ),
+    ("prompt.yes", "yes"),
+    ("prompt.no", "no"),
+    ("prompt.default_no", "y/N"),
 ];

@@ -348,4 +348,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
         "rescore.done",
         "{n} {n|session recalculée|sessions recalculées} selon la version {to} des règles de calcul, {skipped} {skipped|laissée|laissées} de côté ; les résultats précédents sont conservés",
     ),
+    ("prompt.yes", "oui"),
+    ("prompt.no", "non"),
+    ("prompt.default_no", "o/N"),
 ];

@@ -173,7 +173,11 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
             match session.submit(&answer, now) {
                 Ok(s) => {
                     if s.timed_out {
-                        writeln!(out, "{}", m!("assess.timed_out"))?;
+                        writeln!(
+                            out,
+                            "{}",
+                            crate::term::wrap(&m!("assess.timed_out"), width, "", "")
+                        )?;
                     }
                     pace.answered();
                     break;
@@ -182,7 +186,8 @@ pub fn run(args: AssessArgs) -> anyhow::Result<u8> {
                     if matches!(input, Input::Simulated(_)) {
                         bail!(m!("assess.simulated_refused", item = q.question.item, why = r));
                     }
-                    writeln!(out, "{}", m!("assess.invalid", why = super::errors::refusal(&r)))?;
+                    let text = m!("assess.invalid", why = super::errors::refusal(&r));
+                    writeln!(out, "{}", crate::term::wrap(&text, width, "", "  "))?;
                 }
                 Err(e) => return Err(e.into()),
             }

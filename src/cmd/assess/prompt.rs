@@ -44,8 +44,27 @@ pub fn resume_or_abandon(started: &str) -> anyhow::Result<Option<bool>> {
 
 /// Asks to confirm an empty answer; `Err` when interrupted.
 fn confirm_empty(what: String) -> Result<bool, inquire::InquireError> {
+    let yes = m!("prompt.yes");
+    let no = m!("prompt.no");
+    let (y, n) = (yes.clone(), no.clone());
+    let parse = move |s: &str| {
+        let s = s.trim().to_lowercase();
+        let first = |w: &str| w.chars().next().map(|c| c.to_lowercase().to_string());
+        if s == y.to_lowercase() || Some(s.clone()) == first(&y) {
+            Ok(true)
+        } else if s == n.to_lowercase() || Some(s.clone()) == first(&n) {
+            Ok(false)
+        } else {
+            Err(())
+        }
+    };
+    let format = move |b: bool| if b { yes.clone() } else { no.clone() };
     inquire::Confirm::new(&what)
         .with_default(false)
+        .with_parser(&parse)
+        .with_formatter(&format)
+        .with_default_value_formatter(&|_| m!("prompt.default_no"))
+        .with_error_message(&m!("prompt.help_confirm"))
         .with_help_message(&m!("prompt.help_confirm"))
         .prompt()
 }

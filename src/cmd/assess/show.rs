@@ -62,8 +62,10 @@ pub fn question(
     width: Option<usize>,
     numbered: bool,
 ) -> io::Result<()> {
-    let expected = expected.max(q.number);
-    let at_most = q.number + q.progress.left_max.saturating_sub(1);
+    // the question on screen is counted in left_max; pretest questions come on top of the
+    // plan's cap, so the estimate is kept within [this question, the most the plan can ask]
+    let at_most = (q.number + q.progress.left_max.saturating_sub(1)).max(q.number);
+    let expected = expected.clamp(q.number, at_most);
     let mut line = if expected >= at_most {
         m!("show.progress_exact", n = q.number, total = expected)
     } else {
