@@ -3,7 +3,7 @@
 # second it records. Not run in CI (it takes minutes); the figures are in docs/assessments.md.
 #
 # For each N, N processes start at the same moment on one new database, each running a simulated
-# full-profile session (about 110 answers, each committed in its own transaction with the next
+# full-profile session (64 answers, each committed in its own transaction with the next
 # question recorded before it is shown: two durable writes per answer) as fast as the machine
 # goes: the worst case, far denser than people answering every 20 to 60 seconds. A run fails
 # when any process exits non-zero. Reported: failures, answers recorded, the wall time from the

@@ -10,6 +10,15 @@ mod common;
 use common::TempDir;
 use common::procs::{all_at_once, assert_clean, cmd, integrity_ok, jauge, text};
 
+/// The tests of this file each start many processes; run together they would measure the
+/// machine's overload rather than Jauge (a first opener kept off the CPU for 30 s by twenty
+/// writers of another test is told "busy", truthfully): one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn agents(db: &Path) -> usize {
     let c = rusqlite::Connection::open(db).unwrap();
     c.query_row("SELECT count(*) FROM agent_identity", [], |r| r.get::<_, i64>(0))
@@ -18,6 +27,7 @@ fn agents(db: &Path) -> usize {
 
 #[test]
 fn any_number_of_first_openers_create_the_database_once() {
+    let _serial = one_at_a_time();
     let dir = TempDir::new("first-openers");
     for round in 0..4 {
         let db = dir.0.join(format!("new-{round}.db"));
@@ -46,7 +56,8 @@ fn any_number_of_first_openers_create_the_database_once() {
 
 #[test]
 fn twenty_concurrent_assessments_on_one_file_all_finish() {
-    // full profiles (about 110 answers each): on the code before the fix, about one in seven died
+    let _serial = one_at_a_time();
+    // full profiles (64 answers each): on the code before the fix, about one in seven died
     // with `database is locked`
     let dir = TempDir::new("writers");
     let db = dir.db();
@@ -83,6 +94,7 @@ fn twenty_concurrent_assessments_on_one_file_all_finish() {
 
 #[test]
 fn two_processes_starting_one_agent_the_loser_is_told_in_plain_words() {
+    let _serial = one_at_a_time();
     let dir = TempDir::new("same-agent");
     for round in 0..6 {
         let db = dir.0.join(format!("j{round}.db"));
@@ -124,6 +136,7 @@ fn two_processes_starting_one_agent_the_loser_is_told_in_plain_words() {
 
 #[test]
 fn two_processes_resuming_one_session_the_loser_is_told_in_plain_words() {
+    let _serial = one_at_a_time();
     let dir = TempDir::new("same-session");
     let mut conflicts = 0;
     for round in 0..6 {
@@ -185,6 +198,7 @@ fn two_processes_resuming_one_session_the_loser_is_told_in_plain_words() {
 
 #[test]
 fn a_writer_kept_waiting_past_the_bound_is_told_why() {
+    let _serial = one_at_a_time();
     let dir = TempDir::new("bound");
     let db = dir.db();
     let o = jauge(&["organisation", "create", "first", "--db", &db]);

@@ -38,3 +38,6 @@ pub mod procs;
 
 /// Read-only and full file systems for the tests (tmpfs mounts).
 pub mod fs;
+
+/// Driving and reading assessments in the end-to-end tests.
+pub mod session;
