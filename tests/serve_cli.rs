@@ -405,7 +405,9 @@ fn the_log_holds_no_agent_id_link_or_token_secret() {
             409,
         ),
         ("GET", format!("/api/v1/links/{link}/question"), None, None, 200),
-        ("GET", format!("/s/{link}"), None, None, 200),
+        // a session begun: the link's page sends the browser on to the question awaiting an answer
+        ("GET", format!("/s/{link}"), None, None, 303),
+        ("GET", format!("/s/{link}/question"), None, None, 200),
         (
             "GET",
             format!("/api/v1/agents/{agent_path}/profile"),

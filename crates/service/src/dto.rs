@@ -170,6 +170,9 @@ pub enum AnswerBody {
     Texts(Vec<String>),
     /// The number as typed (`"2,5"`, `"1 500"`).
     Number(String),
+    /// "I don't know" (`{"kind": "dontknow"}`), an answer to any question: scored 0, recorded
+    /// with the status `dontknow` (SCORING.md).
+    Dontknow,
 }
 
 impl AnswerBody {
@@ -190,6 +193,7 @@ impl AnswerBody {
             Self::Options(v) => Answer::Options(v),
             Self::Texts(v) => Answer::Texts(v),
             Self::Number(s) => Answer::Number(s),
+            Self::Dontknow => Answer::DontKnow,
         }
     }
 }

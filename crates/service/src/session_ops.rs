@@ -294,7 +294,8 @@ pub async fn finish(state: &AppState, uid: String, slot: Arc<Slot>) -> Result<Fi
     result
 }
 
-fn finished_view(jauge: &Jauge, st: &SessionStatus) -> Result<Finished, Problem> {
+/// The profile and missed questions of a finished session (what finishing returns).
+pub(crate) fn finished_view(jauge: &Jauge, st: &SessionStatus) -> Result<Finished, Problem> {
     let missed = jauge
         .missed(&st.uid)
         .map_err(from_facade)?

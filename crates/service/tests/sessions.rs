@@ -405,11 +405,11 @@ async fn the_agent_link_reaches_one_session_until_it_is_over() {
     let q = app.get(&format!("{base}/question"), None).await;
     assert_eq!(q.status, StatusCode::OK);
     assert_eq!(q.json["question"], s["question"]);
-    // the page at agent_url answers honestly in text for now
+    // the page at agent_url is the welcome page (tests/web.rs follows the pages)
     let page = app.get(s["agent_url"].as_str().unwrap(), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.headers["referrer-policy"], "no-referrer");
-    assert!(String::from_utf8_lossy(&page.raw).contains("Session in progress"));
+    assert!(String::from_utf8_lossy(&page.raw).contains("Bienvenue"));
     // an unknown or malformed link
     for bad in ["0".repeat(48), "x".into(), link.to_uppercase()] {
         let r = app.get(&format!("/api/v1/links/{bad}/question"), None).await;
@@ -439,13 +439,10 @@ async fn the_agent_link_reaches_one_session_until_it_is_over() {
             .as_u16(),
         410
     );
-    assert_eq!(
-        app.get(s["agent_url"].as_str().unwrap(), None)
-            .await
-            .status
-            .as_u16(),
-        410
-    );
+    // the page of a finished session shows its profile (read only)
+    let done = app.get(s["agent_url"].as_str().unwrap(), None).await;
+    assert_eq!(done.status.as_u16(), 200);
+    assert!(String::from_utf8_lossy(&done.raw).contains("Votre profil"));
     assert_eq!(app.responses(&id).len(), n);
     // an abandoned session's link too; a new link replaces the old one
     let s2 = app.start(&app.a, "gael@a.fr").await;
