@@ -803,7 +803,7 @@ mod tests {
     fn weight_rows_match_the_conditional_prior() {
         let g = Grid::standard();
         let f = FactorGrid::standard();
-        for l in [0.0, 0.3, 0.7071, 0.95] {
+        for l in [0.0, 0.3, std::f64::consts::FRAC_1_SQRT_2, 0.95] {
             let r = rows(g.nodes(), f.nodes(), l);
             let p = ConditionalPrior::new(&g, &f, l).unwrap();
             for j in 0..f.len() {
@@ -856,16 +856,11 @@ mod tests {
         let data = simulate(&lambda, 1500, 8, 11);
         let fit = fit_structure(&data, &StructureOptions::default()).unwrap();
         assert!(fit.converged, "{fit:?}");
-        for d in 0..lambda.len() {
+        for (d, &truth) in lambda.iter().enumerate() {
             let se = fit.se[d].unwrap();
             assert!(se > 0.005 && se < 0.1, "{d}: se {se}");
-            let z = (fit.loadings[d] - lambda[d]) / se;
-            assert!(
-                z.abs() < 4.0,
-                "{d}: {} vs {} (se {se})",
-                fit.loadings[d],
-                lambda[d]
-            );
+            let z = (fit.loadings[d] - truth) / se;
+            assert!(z.abs() < 4.0, "{d}: {} vs {truth} (se {se})", fit.loadings[d]);
             let r = fit.se_robust[d].unwrap();
             assert!((r / se - 1.0).abs() < 0.35, "{d}: robust {r} vs {se}");
         }
