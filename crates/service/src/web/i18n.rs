@@ -236,6 +236,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "You missed no question.",
     ),
     (
+        "print_missed",
+        "Questions manquées : {n}. Leurs explications sont sur la page en ligne de ce profil.",
+        "Questions missed: {n}. Their explanations are on this profile's page online.",
+    ),
+    (
         "missed_intro",
         "Les questions auxquelles vous n'avez pas bien répondu, avec leur explication.",
         "The questions you did not answer right, with their explanation.",

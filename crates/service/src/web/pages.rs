@@ -223,6 +223,8 @@ struct QuestionPage {
     competence: String,
     competence_title: String,
     kind: &'static str,
+    /// The bank's question type (`blanks_any_order`…), on the form for tests and themes.
+    qtype: &'static str,
     qlang: String,
     html: String,
     options: Vec<OptionView>,
@@ -241,6 +243,17 @@ fn kind_name(k: QuestionType) -> &'static str {
         QuestionType::Text => "text",
         QuestionType::Blanks => "blanks",
         QuestionType::BlanksAnyOrder => "blanks",
+        QuestionType::Number => "number",
+    }
+}
+
+fn type_name(k: QuestionType) -> &'static str {
+    match k {
+        QuestionType::Single => "single",
+        QuestionType::Multiple => "multiple",
+        QuestionType::Text => "text",
+        QuestionType::Blanks => "blanks",
+        QuestionType::BlanksAnyOrder => "blanks_any_order",
         QuestionType::Number => "number",
     }
 }
@@ -332,6 +345,7 @@ fn question_page(
         competence: q.competence.clone(),
         competence_title: q.competence_title.clone(),
         kind,
+        qtype: type_name(q.kind),
         qlang: q.lang.clone(),
         html,
         options,
