@@ -207,7 +207,10 @@ fn every_question_type_by_keyboard_at_320_px() {
         return;
     }
     let axe = axe_source();
-    let app = App::with("browser-types", |c| c.bank = every_type_bank());
+    let app = App::with("browser-types", |c| {
+        c.bank = every_type_bank();
+        c.web.demo = true;
+    });
     let srv = Server::start(&app);
     let driver = Driver::start();
     let b = Browser::open(&driver, 320);
@@ -224,16 +227,31 @@ fn every_question_type_by_keyboard_at_320_px() {
     .map(str::to_owned)
     .collect();
     let mut done = Done::default();
-    let mut statuses = Vec::new();
-    // one session over the six competences of one item each: every type is met
-    {
-        let six = ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6"];
-        let (url, uid) = srv.start_session(&app.a, "agent.types@example.fr", &six, 5);
-        let answered = example_session(&b, &axe, &url, &mut done);
-        let recorded: Vec<String> = app.responses(&uid).into_iter().map(|r| r.status).collect();
-        assert_eq!(recorded.len(), answered, "{recorded:?}");
-        statuses.extend(recorded);
-    }
+
+    // the session is started on the demo start page (`--demo`), by keyboard: an empty agent
+    // id first (refused, linked to its field), then an id; every competence of this bank (six
+    // of one item each) is the default
+    b.goto(&format!("{}/demo", srv.base));
+    assert_eq!(b.focused(), "heading");
+    assert!(b.title().contains("Démonstration"), "{}", b.title());
+    check(&b, &axe, "the demo start page");
+    b.tab_to("agent", 10);
+    b.press(&[key::ENTER]);
+    assert!(b.title().starts_with("Erreur"), "{}", b.title());
+    check(&b, &axe, "the demo start page, an empty agent id refused");
+    follow_first_error(&b, "agent");
+    b.type_text("agent.types@example.fr");
+    b.press(&[key::ENTER]);
+    let answered = example_session(&b, &axe, None, &mut done);
+    let statuses: Vec<String> = {
+        let s = jauge::store::Store::open_existing(&app.db).unwrap();
+        let mut q = s.connection().prepare("SELECT status FROM response").unwrap();
+        q.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(statuses.len(), answered, "{statuses:?}");
     assert_eq!(done.seen, all, "every question type of the bank was met");
     assert!(done.empty_refused && done.number_refused);
     // "Je ne sais pas" was recorded as such
@@ -245,8 +263,10 @@ fn every_question_type_by_keyboard_at_320_px() {
 
 /// One session of the example bank through the pages, by keyboard; returns the number of
 /// answers given.
-fn example_session(b: &Browser, axe: &str, url: &str, done: &mut Done) -> usize {
-    b.goto(url);
+fn example_session(b: &Browser, axe: &str, url: Option<&str>, done: &mut Done) -> usize {
+    if let Some(url) = url {
+        b.goto(url);
+    }
     let s = shown(b);
     assert_eq!(s.page, "welcome", "{s:?}");
     assert_eq!(b.focused(), "heading");
