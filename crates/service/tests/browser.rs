@@ -5,10 +5,11 @@
 //! Space, arrows, typing, Enter; never a click), to the profile. axe-core (installed by
 //! `.ci/browser-deps`) checks every page met at WCAG 2.0/2.1 A and AA: zero violations.
 //!
-//! - `every_question_type_by_keyboard_at_320_px`: the example bank (one item of each type, one
-//!   of them timed), 320 px wide: welcome, each type, an empty answer and a malformed number
-//!   (the error linked to its field, the answer kept), "Je ne sais pas", the profile; no page
-//!   scrolls sideways (reflow).
+//! - `every_question_type_by_keyboard_at_320_px`: the items of the example bank, one of each
+//!   type (one timed), one per competence, 320 px wide, demo mode on: the session started on the
+//!   demo start page (an empty agent id refused first), welcome, each type, an empty answer and
+//!   a malformed number (the error linked to its field, the answer kept), "Je ne sais pas", the
+//!   profile; no page scrolls sideways (reflow).
 //! - `a_full_session_resumes_after_the_browser_is_closed`: the bundled bank, competence 1.1,
 //!   1280 px: the browser is closed after three answers and the link opened in a new one (no
 //!   cookie) continues at the question shown; then to the profile, which prints on one page.
