@@ -4,14 +4,20 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bank_source;
 mod cmd;
+mod i18n;
 #[allow(dead_code)] // used by the commands as they land
 mod input;
+mod term;
 
 /// Jauge measures digital competencies by adaptive testing.
 #[derive(Debug, Parser)]
 #[command(name = "jauge", version, about, long_about = None)]
 struct Cli {
+    /// The language of messages (default: $JAUGE_LANG, else the system's locale, else French).
+    #[arg(long, global = true, value_parser = ["fr", "en"])]
+    lang: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -60,7 +66,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // the language of messages before the command line is read: JAUGE_LANG or the locale
+    i18n::set_lang(i18n::detect(None));
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -68,6 +76,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    i18n::set_lang(i18n::detect(cli.lang.as_deref()));
+    if let Command::Assess(a) = &mut cli.command {
+        a.lang.clone_from(&cli.lang);
+    }
     if let Err(e) = cmd::lock_wait_from_env() {
         return cmd::finish(Err(e));
     }

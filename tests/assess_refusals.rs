@@ -124,7 +124,7 @@ fn negative_simulated_abilities_parse() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
-        out.contains("Simulated profile") && out.contains("competence 5.2") && !out.contains("Votre"),
+        out.contains("Simulated profile") && out.contains("Competence 5.2") && !out.contains("Votre"),
         "{out}"
     );
     let store = Store::open_existing(Path::new(&dir.db())).unwrap();
@@ -153,13 +153,16 @@ fn a_session_on_a_changed_bank_is_not_resumed_but_new_starts_afresh() {
     let o = jauge_with_input(&resume, b"");
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
-    assert!(err.contains("changed bank") && err.contains("--new"), "{err}");
+    assert!(
+        err.contains("autre version de la banque") && err.contains("--new"),
+        "{err}"
+    );
     let mut new = args.to_vec();
     new.push("--new");
     let o = jauge_with_input(&new, b"120\n");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     assert!(
-        text(&o.stderr).contains("Session abandonnée"),
+        text(&o.stderr).contains("abandonnée\u{202f}: aucun profil"),
         "{}",
         text(&o.stderr)
     );

@@ -123,7 +123,7 @@ fn two_processes_starting_one_agent_the_loser_is_told_in_plain_words() {
             } else {
                 let err = text(&o.stderr);
                 assert!(
-                    err.contains("unfinished session") || err.contains("another process"),
+                    err.contains("session en cours") || err.contains("another process"),
                     "{err}"
                 );
             }
@@ -214,9 +214,10 @@ fn a_writer_kept_waiting_past_the_bound_is_told_why() {
     let waited = start.elapsed();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     let err = text(&o.stderr);
-    assert!(err.contains("busy"), "{err}");
+    // in the default language, French (tests run under LANG=C.UTF-8)
+    assert!(err.contains("occupée"), "{err}");
     assert!(err.contains("1 s"), "the bound is named: {err}");
-    assert!(err.contains("nothing was written"), "{err}");
+    assert!(err.contains("rien n'a été écrit"), "{err}");
     assert_clean(&o, "waiting past the bound");
     assert!(waited < Duration::from_secs(8), "gave up after {waited:?}");
     holder.execute_batch("ROLLBACK").unwrap();

@@ -95,24 +95,18 @@ fn profiles_list_every_competence_with_the_contract_keys() {
     // the text views say the structure and label the simulated sessions too
     let shown = text(&jauge(&["profile", "show", "ana", "--db", &db]).stdout);
     assert!(
-        shown
-            .lines()
-            .next()
-            .unwrap()
-            .ends_with("pix (structure independent) [includes simulated sessions]"),
+        shown.contains("Structure du profil\u{202f}: compétences indépendantes")
+            && shown.contains("sessions simulées")
+            && shown.contains("· simulée"),
         "{shown}"
     );
     let history = text(&jauge(&["profile", "history", "ana", "--db", &db]).stdout);
-    let heads: Vec<&str> = history.lines().filter(|l| l.starts_with("session ")).collect();
+    let heads: Vec<&str> = history.lines().filter(|l| l.starts_with("Session ")).collect();
     assert_eq!(heads.len(), 2, "{history}");
     assert!(
-        heads.iter().all(|l| l.ends_with(") [simulated]"))
-            && heads
-                .iter()
-                .any(|l| l.ends_with("(structure independent) [simulated]"))
-            && heads
-                .iter()
-                .any(|l| l.ends_with("(structure assumed) [simulated]")),
+        heads.iter().all(|l| l.contains("(simulée)"))
+            && history.contains("Structure du profil\u{202f}: compétences indépendantes")
+            && history.contains("Structure du profil\u{202f}: corrélations supposées"),
         "{history}"
     );
     // "latest" is the latest finished result per competence: 2.1 from the second session
@@ -195,7 +189,7 @@ fn campaigns_carry_the_plan_and_unknown_ones_are_refused() {
     assert!(rec.sessions[0].1.len() <= 10);
     // unknown campaign, closed campaign, unknown competence: exit 2, nothing started
     for (args, msg) in [
-        (vec!["--campaign", "nope"], "unknown campaign"),
+        (vec!["--campaign", "nope"], "campagne inconnue"),
         (vec!["--competences", "9.9"], "unknown competence"),
     ] {
         let o = simulate(&db, "fred", "1", &args);

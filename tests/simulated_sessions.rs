@@ -56,7 +56,7 @@ fn a_simulation_never_answers_a_real_session_and_stays_out_of_the_real_record() 
             &db,
         ]);
         assert_eq!(o.status.code(), Some(2), "{flag}");
-        assert!(text(&o.stderr).contains("real session"), "{}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("session réelle"), "{}", text(&o.stderr));
         assert_eq!(responses(&db), [("active".to_owned(), false, 2)], "{flag}");
     }
     // the agent finishes it; a simulated session follows, then a real one
@@ -91,7 +91,7 @@ fn a_simulation_never_answers_a_real_session_and_stays_out_of_the_real_record() 
     assert_eq!(flags, [false, true, false]);
     let human = text(&jauge(&["profile", "history", "camille", "--db", &db]).stdout);
     assert_eq!(
-        human.matches("[simulated]").count(),
+        human.matches("simulée").count(),
         1 + 1,
         "the session line and its row: {human}"
     );
@@ -142,7 +142,7 @@ fn version_1_scores_stay_labelled_until_profile_rescore_recomputes_them() {
     assert_eq!(v1["scoring_version"], "1");
     assert_eq!(v1["total_pix"], 0, "read as stored, not rescored");
     let human = text(&jauge(&["profile", "show", "vera", "--db", &db]).stdout);
-    assert!(human.contains("[scoring v1]"), "{human}");
+    assert!(human.contains("version 1 des règles de calcul"), "{human}");
     let o = jauge(&["profile", "rescore", "--db", &db, "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let r = json(&o);

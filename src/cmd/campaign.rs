@@ -8,6 +8,7 @@ use jauge::{Campaign, PlanSpec};
 use serde_json::{Value, json};
 
 use super::{db_path, parse_time, print_json};
+use crate::m;
 
 /// Options shared by these subcommands.
 #[derive(Debug, Args)]
@@ -89,9 +90,10 @@ pub struct CreateArgs {
     /// Closing time (RFC 3339, or a date: the end of that day).
     #[arg(long, value_name = "T")]
     closes: Option<String>,
-    /// The item bank the plan is checked against.
-    #[arg(long, value_name = "DIR", default_value = "item-bank")]
-    bank: PathBuf,
+    /// The item bank the plan is checked against (default: $JAUGE_BANK, else the bank built
+    /// into jauge).
+    #[arg(long, value_name = "DIR")]
+    bank: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -118,12 +120,19 @@ fn campaign_json(c: &Campaign) -> Value {
 pub fn run_organisation(cmd: OrganisationCommand) -> anyhow::Result<u8> {
     match cmd {
         OrganisationCommand::Create { code, name, common } => {
+            if name.is_none() && jauge::store::validate_code("organisation", &code).is_err() {
+                anyhow::bail!(m!(
+                    "organisation.code_not_name",
+                    code = code,
+                    program = super::program()
+                ));
+            }
             let mut store = jauge::store::Store::open(&db_path(common.db.as_deref()))?;
             let o = store.create_organisation(&code, name.as_deref().unwrap_or(&code))?;
             if common.json {
                 print_json(&json!({"code": o.code, "name": o.name, "created_at": o.created_at.to_string()}))?;
             } else {
-                eprintln!("created organisation {}", o.code);
+                eprintln!("{}", m!("organisation.created", code = o.code, name = o.name));
             }
             Ok(0)
         }
@@ -137,10 +146,16 @@ pub fn run_organisation(cmd: OrganisationCommand) -> anyhow::Result<u8> {
                     .collect();
                 print_json(&json!({ "organisations": v }))?;
             } else {
+                let w = list
+                    .iter()
+                    .map(|o| crate::term::display_width(&o.code))
+                    .max()
+                    .unwrap_or(0);
                 for o in &list {
-                    writeln!(std::io::stdout(), "{}\t{}", o.code, o.name)?;
+                    let pad = " ".repeat(w - crate::term::display_width(&o.code));
+                    writeln!(std::io::stdout(), "{}{pad}  {}", o.code, o.name)?;
                 }
-                eprintln!("{} organisation(s)", list.len());
+                eprintln!("{}", m!("organisation.count", n = list.len()));
             }
             Ok(0)
         }
@@ -164,8 +179,8 @@ pub fn run_campaign(cmd: CampaignCommand) -> anyhow::Result<u8> {
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
             let spec = PlanSpec {
-                competences: a.competences.clone(),
-                tubes: (!a.tubes.is_empty()).then(|| a.tubes.clone()),
+                competences: super::assess::competence_codes(&a.competences),
+                tubes: (!a.tubes.is_empty()).then(|| super::assess::competence_codes(&a.tubes)),
                 max_level: a.max_level,
                 max_items: a.max_items,
                 structure: a.structure.map(|s| match s {
@@ -174,12 +189,12 @@ pub fn run_campaign(cmd: CampaignCommand) -> anyhow::Result<u8> {
                 }),
                 ..PlanSpec::default()
             };
-            let jauge = super::assess::open(&a.bank, a.common.db.as_deref(), false)?;
+            let jauge = crate::bank_source::open(a.bank.as_deref(), a.common.db.as_deref(), false)?;
             let c = jauge.create_campaign(&a.name, a.organisation.as_deref(), &spec, opens, closes)?;
             if a.common.json {
                 print_json(&campaign_json(&c))?;
             } else {
-                eprintln!("created campaign {}", c.name);
+                eprintln!("{}", m!("campaign.created", name = c.name));
             }
             Ok(0)
         }
@@ -189,31 +204,299 @@ pub fn run_campaign(cmd: CampaignCommand) -> anyhow::Result<u8> {
             if common.json {
                 print_json(&json!({ "campaigns": list.iter().map(campaign_json).collect::<Vec<_>>() }))?;
             } else {
+                let width = crate::term::width();
                 for c in &list {
-                    writeln!(
-                        std::io::stdout(),
-                        "{}\t{}\t{}",
-                        c.name,
-                        c.organisation.as_deref().unwrap_or("-"),
-                        c.plan
-                    )?;
+                    let line = m!(
+                        "campaign.list_line",
+                        name = c.name,
+                        organisation = c.organisation.as_deref().unwrap_or("-"),
+                        plan = plan_words(&c.plan)
+                    );
+                    writeln!(std::io::stdout(), "{}", crate::term::wrap(&line, width, "", "  "))?;
                 }
-                eprintln!("{} campaign(s)", list.len());
+                eprintln!("{}", m!("campaign.count", n = list.len()));
             }
             Ok(0)
         }
         CampaignCommand::Show { name, common } => {
             let store = jauge::store::Store::open_existing(&db_path(common.db.as_deref()))?;
             let c = store.campaign(&name)?.ok_or_else(|| {
-                anyhow::anyhow!("unknown campaign `{name}`; `jauge campaign list` shows the campaigns")
+                anyhow::anyhow!(m!(
+                    "error.unknown_campaign",
+                    id = name,
+                    list = format!("{} campaign list", super::program())
+                ))
             })?;
-            let v = campaign_json(&c);
+            let agents = campaign_agents(&store, &c)?;
+            let mut v = campaign_json(&c);
+            v["agents"] = Value::Array(agents.iter().map(AgentRow::to_json).collect());
             if common.json {
                 print_json(&v)?;
             } else {
-                writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&v)?)?;
+                let mut out = std::io::stdout().lock();
+                write!(out, "{}", show_campaign(&c, &agents))?;
             }
             Ok(0)
         }
     }
+}
+
+/// Where an agent of a campaign stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    NotStarted,
+    InProgress,
+    Finished,
+    Abandoned,
+}
+
+impl Status {
+    fn key(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not_started",
+            Status::InProgress => "in_progress",
+            Status::Finished => "finished",
+            Status::Abandoned => "abandoned",
+        }
+    }
+
+    fn words(self) -> String {
+        match self {
+            Status::NotStarted => m!("campaign.not_started"),
+            Status::InProgress => m!("campaign.in_progress"),
+            Status::Finished => m!("campaign.finished"),
+            Status::Abandoned => m!("campaign.abandoned"),
+        }
+    }
+}
+
+/// One agent of a campaign: the organisation's agents and those with a session in it.
+#[derive(Debug, Clone)]
+struct AgentRow {
+    agent: String,
+    status: Status,
+    answered: u32,
+    when: Option<jiff::Timestamp>,
+    levels: Vec<(String, u8)>,
+}
+
+impl AgentRow {
+    fn to_json(&self) -> Value {
+        json!({
+            "agent": self.agent,
+            "status": self.status.key(),
+            "answered": self.answered,
+            "at": self.when.map(|t| t.to_string()),
+            "levels": self.levels.iter().map(|(c, l)| json!({"competence": c, "level": l})).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The agents of campaign `c` with their status: a finished session gives its levels; else an
+/// active one says "in progress"; else an abandoned one; the organisation's agents without a
+/// session in the campaign have not started.
+fn campaign_agents(store: &jauge::store::Store, c: &Campaign) -> anyhow::Result<Vec<AgentRow>> {
+    let sessions: Vec<_> = store
+        .session_statuses(c.organisation.as_deref(), None, u32::MAX)?
+        .into_iter()
+        .filter(|s| s.campaign.as_deref() == Some(c.name.as_str()))
+        .collect();
+    let mut rows: Vec<AgentRow> = Vec::new();
+    let mut names: Vec<String> = sessions.iter().filter_map(|s| s.agent.clone()).collect();
+    if let Some(org) = &c.organisation {
+        names.extend(store.agents(Some(org))?.into_iter().map(|a| a.external_id));
+    }
+    names.sort();
+    names.dedup();
+    for name in names {
+        let own: Vec<_> = sessions
+            .iter()
+            .filter(|s| s.agent.as_deref() == Some(&name))
+            .collect();
+        let finished = own
+            .iter()
+            .find(|s| s.state == jauge::store::SessionState::Finished);
+        let active = own.iter().find(|s| s.state == jauge::store::SessionState::Active);
+        let row = if let Some(f) = finished {
+            let mut levels: Vec<(String, u8)> = store
+                .scores(f.id)?
+                .into_iter()
+                .map(|p| (p.competence, p.level))
+                .collect();
+            levels.sort();
+            AgentRow {
+                agent: name,
+                status: Status::Finished,
+                answered: f.answered,
+                when: f.finished_at,
+                levels,
+            }
+        } else if let Some(a) = active {
+            AgentRow {
+                agent: name,
+                status: Status::InProgress,
+                answered: a.answered,
+                when: Some(a.started_at),
+                levels: vec![],
+            }
+        } else if let Some(a) = own.first() {
+            AgentRow {
+                agent: name,
+                status: Status::Abandoned,
+                answered: a.answered,
+                when: a.finished_at,
+                levels: vec![],
+            }
+        } else {
+            AgentRow {
+                agent: name,
+                status: Status::NotStarted,
+                answered: 0,
+                when: None,
+                levels: vec![],
+            }
+        };
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The campaign as a readable table: its plan, then one line per agent (status and levels).
+fn show_campaign(c: &Campaign, agents: &[AgentRow]) -> String {
+    use crate::term::{display_width, wrap};
+    let width = crate::term::width();
+    let mut out = Vec::new();
+    out.push(m!(
+        "campaign.heading",
+        name = c.name,
+        organisation = c.organisation.as_deref().unwrap_or("-")
+    ));
+    let when = |t: Option<jiff::Timestamp>| t.map_or_else(|| "-".to_owned(), super::assess::local_time);
+    out.push(wrap(
+        &m!(
+            "campaign.dates",
+            opens = when(c.opens_at),
+            closes = when(c.closes_at)
+        ),
+        width,
+        "",
+        "  ",
+    ));
+    out.push(wrap(
+        &m!("campaign.plan", plan = plan_words(&c.plan)),
+        width,
+        "",
+        "  ",
+    ));
+    let count = |st: Status| agents.iter().filter(|a| a.status == st).count();
+    out.push(wrap(
+        &m!(
+            "campaign.counts",
+            n = agents.len(),
+            finished = count(Status::Finished),
+            progress = count(Status::InProgress),
+            not = count(Status::NotStarted),
+            abandoned = count(Status::Abandoned)
+        ),
+        width,
+        "",
+        "  ",
+    ));
+    out.push(String::new());
+    if agents.is_empty() {
+        out.push(m!("campaign.no_agent"));
+        return out.join("\n") + "\n";
+    }
+    let status_text = |a: &AgentRow| match a.status {
+        Status::InProgress => format!(
+            "{} ({})",
+            a.status.words(),
+            m!("campaign.answers", n = a.answered)
+        ),
+        Status::Finished => format!("{} {}", a.status.words(), when(a.when)),
+        _ => a.status.words(),
+    };
+    let levels_text = |a: &AgentRow| {
+        a.levels
+            .iter()
+            .map(|(c, l)| m!("campaign.level", code = c, level = l))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    let head = [
+        m!("campaign.col_agent"),
+        m!("campaign.col_status"),
+        m!("campaign.col_levels"),
+    ];
+    let w0 = agents
+        .iter()
+        .map(|a| display_width(&a.agent))
+        .chain([display_width(&head[0])])
+        .max()
+        .unwrap_or(0);
+    let w1 = agents
+        .iter()
+        .map(|a| display_width(&status_text(a)))
+        .chain([display_width(&head[1])])
+        .max()
+        .unwrap_or(0);
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(display_width(s))));
+    let fits = width.is_none_or(|w| w0 + w1 + 4 + 20 <= w);
+    if fits {
+        let indent = " ".repeat(w0 + w1 + 4);
+        out.push(format!(
+            "{}  {}  {}",
+            pad(&head[0], w0),
+            pad(&head[1], w1),
+            head[2]
+        ));
+        for a in agents {
+            let first = format!("{}  {}  ", pad(&a.agent, w0), pad(&status_text(a), w1));
+            out.push(
+                wrap(&levels_text(a), width, &first, &indent)
+                    .trim_end()
+                    .to_owned(),
+            );
+        }
+    } else {
+        for a in agents {
+            out.push(wrap(&a.agent, width, "", "  "));
+            out.push(wrap(&status_text(a), width, "  ", "  "));
+            if !a.levels.is_empty() {
+                out.push(wrap(&levels_text(a), width, "  ", "  "));
+            }
+        }
+    }
+    out.join("\n") + "\n"
+}
+
+/// A campaign's plan (JSON) in words.
+fn plan_words(plan: &str) -> String {
+    let Ok(v) = serde_json::from_str::<Value>(plan) else {
+        return plan.to_owned();
+    };
+    let mut parts = Vec::new();
+    match v["competences"].as_array() {
+        Some(c) if !c.is_empty() => parts.push(m!(
+            "campaign.plan_competences",
+            list = c.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+        )),
+        _ => parts.push(m!("campaign.plan_all")),
+    }
+    if let Some(t) = v["tubes"].as_array().filter(|t| !t.is_empty()) {
+        parts.push(m!(
+            "campaign.plan_tubes",
+            list = t.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let Some(l) = v["max_level"].as_u64() {
+        parts.push(m!("campaign.plan_max_level", level = l));
+    }
+    if let Some(n) = v["max_items"].as_u64() {
+        parts.push(m!("campaign.plan_max_items", n = n));
+    }
+    if v["structure"].as_str() == Some("independent") {
+        parts.push(m!("structure.independent"));
+    }
+    parts.join(" ; ")
 }

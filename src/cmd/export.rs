@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jauge_export::{Filter, Format, GroupBy, Protected, Pseudonymiser, Target};
@@ -48,9 +47,10 @@ pub struct ExportArgs {
     /// The database (default: $JAUGE_DB, else the platform's data directory).
     #[arg(long, value_name = "FILE")]
     db: Option<PathBuf>,
-    /// The item bank whose competences name the columns.
-    #[arg(long, value_name = "DIR", default_value = "item-bank")]
-    bank: PathBuf,
+    /// The item bank whose competences name the columns (default: $JAUGE_BANK, else the bank
+    /// built into jauge).
+    #[arg(long, value_name = "DIR")]
+    bank: Option<PathBuf>,
     /// Only this organisation.
     #[arg(long)]
     organisation: Option<String>,
@@ -87,11 +87,10 @@ pub struct ExportArgs {
     json: bool,
 }
 
-fn competences(bank: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    let loaded =
-        jauge_bank::load_dir(bank).with_context(|| format!("reading the item bank {}", bank.display()))?;
-    let codes: Vec<String> = loaded
-        .bank
+fn competences(flag: Option<&std::path::Path>) -> anyhow::Result<Vec<String>> {
+    let source = crate::bank_source::BankSource::resolve(flag);
+    let bank = source.load()?;
+    let codes: Vec<String> = bank
         .framework
         .competences
         .iter()
@@ -100,7 +99,7 @@ fn competences(bank: &std::path::Path) -> anyhow::Result<Vec<String>> {
     if codes.is_empty() {
         anyhow::bail!(
             "{}: the item bank lists no competence (is framework.toml there?)",
-            bank.display()
+            source.describe()
         );
     }
     Ok(codes)
@@ -110,7 +109,12 @@ fn competences(bank: &std::path::Path) -> anyhow::Result<Vec<String>> {
 pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
     // before anything is opened: the output must not be a file the export reads
     let db = db_path(args.db.as_deref());
-    let mut protected = Protected::new().database(&db).tree(&args.bank, "the item bank");
+    let mut protected = Protected::new().database(&db);
+    if let crate::bank_source::BankSource::Dir(dir) =
+        crate::bank_source::BankSource::resolve(args.bank.as_deref())
+    {
+        protected = protected.tree(&dir, "the item bank");
+    }
     if let Some(k) = &args.pseudonymise_key_file {
         protected = protected.file(k, "the pseudonymisation key");
     }
@@ -182,13 +186,13 @@ pub fn run(args: ExportArgs) -> anyhow::Result<u8> {
             GroupArg::Organisation => GroupBy::Organisation,
             GroupArg::Campaign => GroupBy::Campaign,
         };
-        let comps = competences(&args.bank)?;
+        let comps = competences(args.bank.as_deref())?;
         (
             "aggregate",
             jauge_export::export_aggregate(&mut store, &comps, by, args.min_group, &filter, target)?,
         )
     } else {
-        let comps = competences(&args.bank)?;
+        let comps = competences(args.bank.as_deref())?;
         let kind = if args.all_sessions { "sessions" } else { "agents" };
         (
             kind,

@@ -11,6 +11,7 @@ pub mod bank;
 pub mod calibrate;
 pub mod calibrate_db;
 pub mod campaign;
+pub mod errors;
 pub mod export;
 pub mod irt;
 pub mod items;
@@ -18,6 +19,7 @@ pub mod key;
 pub mod profile;
 pub mod purge;
 pub mod render;
+pub mod screen;
 pub mod serve;
 pub mod simulate;
 
@@ -32,10 +34,65 @@ pub fn finish(result: anyhow::Result<u8>) -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(io::stderr(), "error: {e:#}");
+            let text = errors::translate(&e).unwrap_or_else(|| format!("{e:#}"));
+            let _ = writeln!(io::stderr(), "{}", crate::m!("error.prefix", text = text));
             ExitCode::from(2)
         }
     }
+}
+
+/// The program as the user can type it again in the same shell: its name when it was started
+/// by a name that the `PATH` resolves to this very program (`jauge`), else the absolute path
+/// of the executable (e.g. `/home/me/jauge/target/release/jauge` under `cargo run`), quoted
+/// for the shell when needed.
+pub fn program() -> String {
+    let exe = std::env::current_exe().ok();
+    if let (Some(arg0), Some(exe)) = (std::env::args_os().next(), &exe) {
+        let arg0 = std::path::PathBuf::from(arg0);
+        if arg0.components().count() == 1
+            && let Some(found) = in_path(&arg0)
+            && same_file(&found, exe)
+        {
+            return shell_word(&arg0.to_string_lossy());
+        }
+    }
+    exe.map_or_else(|| "jauge".into(), |e| shell_word(&e.to_string_lossy()))
+}
+
+fn in_path(name: &std::path::Path) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// `s` as one word for a POSIX shell: as is when it is made of safe characters, else in single
+/// quotes.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@._-+/:=,".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// `p` made absolute (against the current directory), for a command printed to be typed
+/// elsewhere.
+pub fn absolute(p: &std::path::Path) -> String {
+    std::path::absolute(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// Prints one JSON document on stdout (the `--json` contract: exactly one document, no NaN).

@@ -19,6 +19,12 @@ pub fn cmd(args: &[&str]) -> Command {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("JAUGE_DB")
         .env_remove("JAUGE_LOCK_WAIT")
+        // the default language, French: no language from the environment
+        .env_remove("JAUGE_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
+        .env_remove("COLUMNS")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -48,8 +48,8 @@ pub fn parse_answer(text: &str) -> anyhow::Result<Option<Answer>> {
 }
 
 /// Runs `jauge bank check`.
-pub fn run(item_id: &str, answer: &str, lang: &str, dir: &Path, as_json: bool) -> anyhow::Result<u8> {
-    let lang = Lang::from_code(lang).ok_or_else(|| anyhow!("--lang is fr or en, not `{lang}`"))?;
+/// `lang` is the language of the answer (its accepted answers, articles and unit): `--lang`.
+pub fn run(item_id: &str, answer: &str, lang: Lang, dir: &Path, as_json: bool) -> anyhow::Result<u8> {
     let answer = parse_answer(answer)?;
     let loaded = load(dir)?;
     let Some(item) = loaded.bank.item(item_id) else {

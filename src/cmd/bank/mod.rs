@@ -61,9 +61,6 @@ pub enum BankCommand {
         /// ["…"]}, {"kind": "number", "value": "2,5"} or {"kind": "dontknow"}.
         #[arg(long, allow_hyphen_values = true)]
         answer: String,
-        /// The language of the answer (its accepted answers, articles and unit).
-        #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
-        lang: String,
         /// The bank's folder.
         #[arg(long, value_name = "DIR", default_value = "item-bank")]
         bank: PathBuf,
@@ -106,10 +103,9 @@ pub fn run(cmd: BankCommand) -> anyhow::Result<u8> {
         BankCommand::Check {
             item,
             answer,
-            lang,
             bank,
             json,
-        } => check::run(&item, &answer, &lang, &bank, json),
+        } => check::run(&item, &answer, crate::i18n::lang(), &bank, json),
         BankCommand::FixTypography { dir, check } => fix_typography(&dir, check),
     }
 }

@@ -210,6 +210,57 @@ impl<'j> Assessment<'j> {
         }
     }
 
+    /// The number of questions the session is expected to ask in all (answered + expected
+    /// left): for each competence not done, the items its stopping rule still needs, estimated
+    /// as the information missing to reach the SE target, (1/target² − 1/SE²), divided by the
+    /// information an item has brought so far in this session (Σ(1/SE² − 1) / Σ answers over
+    /// the competences answered; 0.1 before any answer, a typical 3PL item away from its
+    /// difficulty), within the competence's remaining minimum (at least one) and maximum, and
+    /// the whole within the session's cap. Between [`Progress::left_min`] and
+    /// [`Progress::left_max`] after the answers given.
+    pub fn expected_total(&self) -> usize {
+        let records = self.session.records();
+        let estimates = self.session.estimates();
+        let counts: Vec<usize> = self
+            .plan
+            .competences
+            .iter()
+            .map(|cp| {
+                records
+                    .iter()
+                    .filter(|r| !r.pretest && r.competence == cp.code)
+                    .count()
+            })
+            .collect();
+        let (gained, answers) = estimates
+            .iter()
+            .zip(&counts)
+            .filter(|(_, n)| **n > 0)
+            .fold((0.0, 0usize), |(g, a), ((_, _, se), n)| {
+                (g + (1.0 / (se * se) - 1.0).max(0.0), a + n)
+            });
+        let rate = if answers > 0 && gained > 0.0 {
+            (gained / answers as f64).clamp(0.02, 1.0)
+        } else {
+            0.1
+        };
+        let mut left = 0;
+        let mut scored_total = 0;
+        for ((cp, (_, _, se)), &n) in self.plan.competences.iter().zip(&estimates).zip(&counts) {
+            scored_total += n;
+            let done = n >= cp.max_items || (n >= cp.min_items && *se <= cp.se_target);
+            if done {
+                continue;
+            }
+            let missing = (1.0 / (cp.se_target * cp.se_target) - 1.0 / (se * se)).max(0.0);
+            let need = (missing / rate).ceil() as usize;
+            let low = cp.min_items.saturating_sub(n).max(1);
+            left += need.clamp(low, (cp.max_items - n).max(low));
+        }
+        let cap = self.plan.max_total.saturating_sub(scored_total);
+        records.len() + left.min(cap)
+    }
+
     fn view(&self, s: &Shown) -> Result<QuestionView> {
         let item = self.jauge.item(&s.item).ok_or_else(|| Error::Record {
             session: self.record.uid.clone(),

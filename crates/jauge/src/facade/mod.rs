@@ -119,6 +119,14 @@ impl Jauge {
         &self.bank.version
     }
 
+    /// The highest open level of competence `code` and the most pix it can give (Σ of its
+    /// skills' values up to that level, `SCORING.md`): what a level and a pix are "out of".
+    pub fn competence_max(&self, code: &str) -> Option<(u8, u32)> {
+        self.pool
+            .scale(code)
+            .map(|s| (s.max_level(), s.pix_floor(f64::INFINITY, None)))
+    }
+
     /// Locks the store (a poisoned lock is recovered: every write is one transaction).
     pub fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
