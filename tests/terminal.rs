@@ -323,7 +323,14 @@ fn campaign_show_is_a_table_of_agents_with_their_status() {
     );
     assert_eq!(o.status.code(), Some(1));
     ok(&["agent", "adjust", "carol", "--time-factor", "1"]);
-    let shown = text(&ok(&["campaign", "show", "rh-2026"]).stdout);
+    // laid out at 100 columns, as in a terminal
+    let o = run_in(
+        &dir.0,
+        &["campaign", "show", "rh-2026", "--db", &db],
+        "",
+        &[("COLUMNS", "100")],
+    );
+    let shown = text(&o.stdout);
     assert!(shown.contains("Campagne rh-2026"), "{shown}");
     let line = |who: &str| {
         shown

@@ -372,16 +372,16 @@ fn show_campaign(c: &Campaign, agents: &[AgentRow]) -> String {
         organisation = c.organisation.as_deref().unwrap_or("-")
     ));
     let when = |t: Option<jiff::Timestamp>| t.map_or_else(|| "-".to_owned(), super::assess::local_time);
-    out.push(wrap(
-        &m!(
+    let dates = if c.opens_at.is_none() && c.closes_at.is_none() {
+        m!("campaign.no_dates")
+    } else {
+        m!(
             "campaign.dates",
             opens = when(c.opens_at),
             closes = when(c.closes_at)
-        ),
-        width,
-        "",
-        "  ",
-    ));
+        )
+    };
+    out.push(wrap(&dates, width, "", "  "));
     out.push(wrap(
         &m!("campaign.plan", plan = plan_words(&c.plan)),
         width,
@@ -452,11 +452,12 @@ fn show_campaign(c: &Campaign, agents: &[AgentRow]) -> String {
         ));
         for a in agents {
             let first = format!("{}  {}  ", pad(&a.agent, w0), pad(&status_text(a), w1));
-            out.push(
-                wrap(&levels_text(a), width, &first, &indent)
-                    .trim_end()
-                    .to_owned(),
-            );
+            let levels = levels_text(a);
+            if levels.is_empty() {
+                out.push(first.trim_end().to_owned());
+            } else {
+                out.push(wrap(&levels, width, &first, &indent).trim_end().to_owned());
+            }
         }
     } else {
         for a in agents {

@@ -285,12 +285,15 @@ fn missed(jauge: &Jauge, uid: &str) -> Vec<MissedQuestion> {
         .collect()
 }
 
+/// An option's text, without its final full stop (options are listed one after the other).
 fn option_text(item: &Item, id: &str, l: Lang) -> String {
-    item.kind
-        .options()
-        .iter()
-        .find(|o| o.id == id)
-        .map_or_else(|| id.to_owned(), |o| inline(o.text.get(l), false))
+    item.kind.options().iter().find(|o| o.id == id).map_or_else(
+        || id.to_owned(),
+        |o| {
+            let t = inline(o.text.get(l), false);
+            t.strip_suffix('.').map_or(t.clone(), str::to_owned)
+        },
+    )
 }
 
 fn quoted(s: &str) -> String {
@@ -313,7 +316,7 @@ fn given(item: &Item, raw: &str, status: &str, l: Lang) -> String {
             .iter()
             .map(|id| option_text(item, id, l))
             .collect::<Vec<_>>()
-            .join(" ; "),
+            .join(&m!("screen.join")),
         jauge::Answer::Texts(t) if t.iter().all(|s| s.trim().is_empty()) => m!("screen.empty"),
         jauge::Answer::Texts(t) => t.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(" | "),
         jauge::Answer::Number(n) => n,
@@ -338,7 +341,7 @@ fn expected(item: &Item, l: Lang) -> String {
             .iter()
             .map(|id| option_text(item, id, l))
             .collect::<Vec<_>>()
-            .join(" ; "),
+            .join(&m!("screen.join")),
         Kind::Text { blank } => blank.accepted(l).next().map_or_else(String::new, |s| quoted(s)),
         Kind::Blanks { blanks } | Kind::BlanksAnyOrder { blanks } => blanks
             .iter()

@@ -212,7 +212,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     (
         "screen.missed",
-        "{n|The question missed, explained|The {n} questions missed, explained}",
+        "{n|The question missed, explained|The questions missed, explained} ({n})",
     ),
     ("screen.given", "Your answer: {answer}"),
     ("screen.expected", "Expected: {answer}"),
@@ -323,4 +323,6 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("prompt.yes", "yes"),
     ("prompt.no", "no"),
     ("prompt.default_no", "y/N"),
+    ("screen.join", "; "),
+    ("campaign.no_dates", "No opening or closing date"),
 ];

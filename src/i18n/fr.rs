@@ -237,7 +237,7 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ),
     (
         "screen.missed",
-        "{n|La question manquée, expliquée|Les {n} questions manquées, expliquées}",
+        "{n|La question manquée, expliquée|Les questions manquées, expliquées} ({n})",
     ),
     ("screen.given", "Votre réponse : {answer}"),
     ("screen.expected", "Réponse attendue : {answer}"),
@@ -351,4 +351,6 @@ pub const MESSAGES: &[(&str, &str)] = &[
     ("prompt.yes", "oui"),
     ("prompt.no", "non"),
     ("prompt.default_no", "o/N"),
+    ("screen.join", " ; "),
+    ("campaign.no_dates", "Sans date d'ouverture ni de clôture"),
 ];

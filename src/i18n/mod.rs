@@ -283,6 +283,19 @@ mod tests {
             fill_in(Lang::En, t, &[("n", &1), ("who", &"x")]),
             "1 question pour x"
         );
+        // every plural form of the catalogues is plain text (no placeholder inside a form)
+        for (k, t) in fr::MESSAGES.iter().chain(en::MESSAGES) {
+            let mut rest = *t;
+            while let Some(o) = rest.find('{') {
+                let inner = &rest[o + 1..];
+                let close = inner.find('}').unwrap_or(inner.len());
+                assert!(
+                    !inner[..close].contains('{'),
+                    "`{k}`: a placeholder inside a plural form"
+                );
+                rest = &inner[close.min(inner.len())..];
+            }
+        }
         // a value is never reinterpreted
         assert_eq!(fill_in(Lang::Fr, "{a}", &[("a", &"{b}")]), "{b}");
         assert_eq!(
