@@ -54,6 +54,15 @@ pub struct ServeArgs {
     /// Write the log as JSON lines.
     #[arg(long)]
     log_json: bool,
+    /// Demo mode, for trainers and evaluators: a start page at /demo (and / sends there) where
+    /// anyone can start a session by typing an agent id. Off by default; never on a service
+    /// used for real assessments.
+    #[arg(long)]
+    demo: bool,
+    /// Serve the pages' assets from this folder first (another theme: its jauge.css replaces the
+    /// bundled stylesheet; fonts and images beside it are served too). See docs/web.md.
+    #[arg(long, value_name = "DIR")]
+    assets: Option<PathBuf>,
     /// Print the OpenAPI description of the API and exit.
     #[arg(long)]
     print_openapi: bool,
@@ -75,6 +84,14 @@ pub fn run(a: ServeArgs) -> anyhow::Result<u8> {
             a.bank.display()
         );
     }
+    if let Some(dir) = &a.assets
+        && !dir.join("jauge.css").is_file()
+    {
+        anyhow::bail!(
+            "--assets {}: no jauge.css in that folder; it must hold the theme's stylesheet, jauge.css (docs/web.md)",
+            dir.display()
+        );
+    }
     let filter = a
         .log
         .or_else(|| std::env::var("JAUGE_LOG").ok().filter(|v| !v.is_empty()))
@@ -89,6 +106,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<u8> {
     config.shutdown_grace = a.shutdown_grace;
     config.cache_idle = a.cache_idle;
     config.workers = a.workers;
+    config.web.demo = a.demo;
+    config.web.assets = a.assets;
+    if a.demo {
+        eprintln!("jauge serve: demo mode: anyone can start a session at /demo");
+    }
     jauge_service::run(config)?;
     Ok(0)
 }

@@ -21,6 +21,7 @@ pub mod extract;
 pub mod handlers;
 pub mod limits;
 pub mod logging;
+pub mod lookup;
 pub mod metrics;
 pub mod problem;
 pub mod server;

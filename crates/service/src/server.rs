@@ -38,6 +38,8 @@ pub struct ServeConfig {
     pub shutdown_grace: Duration,
     /// Threads driving connections (default: one per core).
     pub workers: Option<usize>,
+    /// The pages' options (`--demo`, `--assets DIR`).
+    pub web: crate::web::WebOptions,
 }
 
 impl ServeConfig {
@@ -52,6 +54,7 @@ impl ServeConfig {
             cache_capacity: 200_000,
             shutdown_grace: Duration::from_secs(30),
             workers: None,
+            web: crate::web::WebOptions::default(),
         }
     }
 }
@@ -88,14 +91,16 @@ pub fn open(config: &ServeConfig) -> Result<(AppState, crate::durable::Durabilit
             what: "starting the sync thread".into(),
             source,
         })?;
-    let state = Arc::new(Shared::new(
+    let mut shared = Shared::new(
         jauge,
         config.db.clone(),
         durable,
         metrics,
         config.limits.clone(),
         SessionCache::new(config.cache_idle, config.cache_capacity),
-    ));
+    );
+    shared.web = config.web.clone();
+    let state = Arc::new(shared);
     Ok((state, threads))
 }
 

@@ -13,7 +13,7 @@ use crate::dto::{
     AnswerAccepted, CompetenceResult, Finished, MissedQuestion, Progress, Question, QuestionState, Recorded,
     SubmitAnswer,
 };
-use crate::problem::{Problem, from_facade, from_store};
+use crate::problem::{Problem, from_facade};
 use crate::state::AppState;
 
 type Guard = tokio::sync::OwnedMutexGuard<Option<Assessment<'static>>>;
@@ -32,11 +32,7 @@ fn ensure<'g>(
 }
 
 fn status(jauge: &Jauge, uid: &str) -> Result<SessionStatus, Problem> {
-    jauge
-        .store()
-        .session_status(uid)
-        .map_err(from_store)?
-        .ok_or_else(|| Problem::new("session-not-found", format!("no session `{uid}`")))
+    crate::lookup::status_in(&jauge.store(), uid)
 }
 
 fn closed(s: &SessionStatus) -> Problem {

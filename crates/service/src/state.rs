@@ -55,6 +55,8 @@ pub struct Shared {
     pub limiter: RateLimiter,
     /// Limits.
     pub limits: Limits,
+    /// The pages' options (demo mode, another theme).
+    pub web: crate::web::WebOptions,
     blocking: Semaphore,
 }
 
@@ -80,6 +82,7 @@ impl Shared {
             metrics,
             limiter: RateLimiter::new(limits.rate_per_second),
             limits,
+            web: crate::web::WebOptions::default(),
             blocking: Semaphore::new(threads * 4),
         }
     }

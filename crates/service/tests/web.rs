@@ -346,3 +346,161 @@ async fn unknown_links_and_the_stylesheet() {
     );
     assert!(css.html.contains("@media print"));
 }
+
+#[tokio::test]
+async fn the_demo_start_page_exists_only_with_demo() {
+    // off by default: no start page
+    let app = App::new("web-demo-off");
+    for path in ["/", "/demo"] {
+        let r = send(&app, Method::GET, path, None, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let r = send(
+        &app,
+        Method::POST,
+        "/demo",
+        None,
+        Some(&[("agent", "someone@example.fr")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.response_count(), 0);
+
+    // with --demo
+    let app = App::with("web-demo-on", |c| c.web.demo = true);
+    let r = send(&app, Method::GET, "/", None, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/demo");
+    let form = send(&app, Method::GET, "/demo", None, None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_secure(&form);
+    assert!(
+        form.html.contains("Mode démonstration") && form.html.contains("désactivé par défaut"),
+        "the page says it is a demo mode, off by default: {}",
+        form.html
+    );
+    assert!(form.html.contains("<label for=\"agent\">"));
+    assert!(form.html.contains("<label for=\"competence\">"));
+    let cookie = csrf_cookie(&form);
+    let token = cookie.trim_start_matches("jauge_csrf=").to_owned();
+
+    // no token: refused, nothing started
+    let r = send(
+        &app,
+        Method::POST,
+        "/demo",
+        Some(&cookie),
+        Some(&[("agent", "a@example.fr"), ("competence", "1.1")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // an empty agent id: the error linked to its field
+    let r = send(
+        &app,
+        Method::POST,
+        "/demo",
+        Some(&cookie),
+        Some(&[("csrf", &token), ("agent", "  "), ("competence", "1.1")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.html.contains("<a href=\"#agent\">"), "{}", r.html);
+    assert!(r.html.contains("aria-invalid=\"true\""));
+    assert!(r.html.contains("<title>Erreur"));
+    // an agent id: a session of 1.1, the browser sent to its link (no agent id in it)
+    let r = send(
+        &app,
+        Method::POST,
+        "/demo",
+        Some(&cookie),
+        Some(&[
+            ("csrf", &token),
+            ("agent", "formateur@example.fr"),
+            ("competence", "1.1"),
+            ("qlang", "en"),
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
+    let link = r.location().to_owned();
+    assert!(link.starts_with("/s/") && !link.contains("formateur"), "{link}");
+    let w = send(&app, Method::GET, &link, Some(&cookie), None).await;
+    assert_eq!(w.status, StatusCode::OK);
+    assert!(w.html.contains("id=\"start\""), "the welcome page: {}", w.html);
+    assert!(w.html.contains("<html lang=\"en\">"), "the session's language");
+    // the same agent again: its session continues (a new link)
+    let again = send(
+        &app,
+        Method::POST,
+        "/demo",
+        Some(&cookie),
+        Some(&[
+            ("csrf", &token),
+            ("agent", "formateur@example.fr"),
+            ("competence", "1.1"),
+        ]),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    assert_ne!(again.location(), link);
+    let s = jauge::store::Store::open_existing(&app.db).unwrap();
+    let n: i64 = s
+        .connection()
+        .query_row("SELECT count(*) FROM session", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1, "one session for the agent");
+}
+
+#[tokio::test]
+async fn another_theme_from_an_assets_folder() {
+    let dir = common::TempDir::new("web-assets-dir");
+    std::fs::write(dir.0.join("jauge.css"), "@import \"dsfr/dsfr.min.css\";\n").unwrap();
+    std::fs::create_dir_all(dir.0.join("dsfr/fonts")).unwrap();
+    std::fs::write(dir.0.join("dsfr/dsfr.min.css"), "body{margin:0}").unwrap();
+    std::fs::write(dir.0.join("dsfr/fonts/Marianne-Regular.woff2"), b"wOF2").unwrap();
+    std::fs::write(dir.0.join(".secret"), "no").unwrap();
+    let assets = dir.0.clone();
+    let app = App::with("web-assets", |c| c.web.assets = Some(assets));
+    let css = send(&app, Method::GET, "/assets/jauge.css", None, None).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.html.starts_with("@import"),
+        "the operator's stylesheet: {}",
+        css.html
+    );
+    let inner = send(&app, Method::GET, "/assets/dsfr/dsfr.min.css", None, None).await;
+    assert_eq!(inner.status, StatusCode::OK);
+    assert!(
+        inner.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    let font = send(
+        &app,
+        Method::GET,
+        "/assets/dsfr/fonts/Marianne-Regular.woff2",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(font.status, StatusCode::OK);
+    assert_eq!(font.headers["content-type"], "font/woff2");
+    for bad in [
+        "/assets/.secret",
+        "/assets/..%2F..%2Fetc%2Fpasswd",
+        "/assets/dsfr/../.secret",
+        "/assets/missing.css",
+    ] {
+        let r = send(&app, Method::GET, bad, None, None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    // the pages' CSP lets the theme's fonts load from the service
+    let page = send(&app, Method::GET, &format!("/s/{}", "0".repeat(48)), None, None).await;
+    assert!(
+        page.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("font-src 'self'")
+    );
+}

@@ -6,43 +6,27 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use jauge::store::SessionState;
 
 use crate::cache::Slot;
 use crate::dto::{AnswerAccepted, Finished, QuestionState, SubmitAnswer};
 use crate::extract::{ApiJson, PathParam};
-use crate::problem::{Problem, from_store};
+use crate::lookup;
+use crate::problem::Problem;
 use crate::session_ops;
 use crate::state::AppState;
 
-fn unknown() -> Problem {
-    Problem::new(
-        "link-not-found",
-        "this link opens no session: ask the organisation for a new one",
-    )
-}
-
 /// The session of `link` if it is active (404 unknown, 410 over), rate-limited per session.
 pub async fn reach(state: &AppState, link: &str) -> Result<(String, Arc<Slot>), Problem> {
-    if !jauge::store::is_link_shaped(link) {
-        return Err(unknown());
-    }
-    let jauge = state.jauge;
-    let l = link.to_owned();
-    let st = state
-        .blocking(move || jauge.store().session_by_link(&l).map_err(from_store))
-        .await?
-        .ok_or_else(unknown)?;
-    if st.state != SessionState::Active {
-        state.durable(state.durable.current()).await?;
-        return Err(Problem::new(
-            "link-expired",
-            format!(
-                "this session is {}: the link no longer opens it",
-                st.state.as_str()
-            ),
-        ));
-    }
+    let st = match lookup::active_by_link(state, link).await {
+        Ok(st) => st,
+        Err(p) => {
+            if p.name() == "link-expired" {
+                // the state that closed it is durable before it is told
+                state.durable(state.durable.current()).await?;
+            }
+            return Err(p);
+        }
+    };
     state
         .limiter
         .check(&format!("session:{}", st.uid))

@@ -16,16 +16,10 @@ use crate::dto::{
     SessionStarted, StartSession, SubmitAnswer,
 };
 use crate::extract::{ApiJson, Caller, PathParam};
+use crate::lookup::{self, session_not_found as not_found};
 use crate::problem::{Problem, from_facade, from_store};
 use crate::session_ops;
 use crate::state::AppState;
-
-fn not_found(uid: &str) -> Problem {
-    Problem::new(
-        "session-not-found",
-        format!("no session `{uid}` in the organisations this token reaches"),
-    )
-}
 
 /// The session `uid` if the caller reaches it.
 pub async fn reach(state: &AppState, caller: &Scope, uid: &str) -> Result<Arc<Slot>, Problem> {
@@ -39,12 +33,7 @@ pub async fn reach(state: &AppState, caller: &Scope, uid: &str) -> Result<Arc<Sl
     if uid.len() > 64 {
         return Err(not_found("…"));
     }
-    let jauge = state.jauge;
-    let u = uid.to_owned();
-    let status = state
-        .blocking(move || jauge.store().session_status(&u).map_err(from_store))
-        .await?;
-    match status {
+    match lookup::status(state, uid).await? {
         Some(s) if caller.reaches(s.organisation.as_deref()) => {
             Ok(state.cache.get_or_insert(uid, s.organisation))
         }
@@ -277,9 +266,7 @@ pub async fn get(
     PathParam(uid): PathParam,
 ) -> Result<Json<SessionInfo>, Problem> {
     reach(&state, &caller, &uid).await?;
-    let jauge = state.jauge;
-    let st = state
-        .blocking(move || jauge.store().session_status(&uid).map_err(from_store))
+    let st = lookup::status(&state, &uid)
         .await?
         .ok_or_else(|| not_found("…"))?;
     state.durable(state.durable.current()).await?;
@@ -386,10 +373,7 @@ pub async fn abandon(
             let mut guard = guard;
             let r = (|| {
                 let mut store = jauge.store();
-                let st = store
-                    .session_status(&u)
-                    .map_err(from_store)?
-                    .ok_or_else(|| not_found(&u))?;
+                let st = lookup::status_in(&store, &u)?;
                 match st.state {
                     SessionState::Finished => {
                         return Err(Problem::new(
@@ -404,10 +388,7 @@ pub async fn abandon(
                     .abandon_session(st.id, jiff::Timestamp::now())
                     .map_err(from_store)?;
                 *guard = None;
-                let st = store
-                    .session_status(&u)
-                    .map_err(from_store)?
-                    .ok_or_else(|| not_found(&u))?;
+                let st = lookup::status_in(&store, &u)?;
                 Ok((st, true))
             })();
             Ok(match r {
@@ -448,10 +429,7 @@ pub async fn new_link(
         .blocking(move || {
             let r = (|| {
                 let mut store = jauge.store();
-                let st = store
-                    .session_status(&u)
-                    .map_err(from_store)?
-                    .ok_or_else(|| not_found(&u))?;
+                let st = lookup::status_in(&store, &u)?;
                 store.create_session_link(st.id).map_err(from_store)
             })();
             Ok((r, durable.committed()))

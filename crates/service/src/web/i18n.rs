@@ -236,6 +236,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "You missed no question.",
     ),
     (
+        "print_missed",
+        "Questions manquées : {n}. Leurs explications sont sur la page en ligne de ce profil.",
+        "Questions missed: {n}. Their explanations are on this profile's page online.",
+    ),
+    (
         "missed_intro",
         "Les questions auxquelles vous n'avez pas bien répondu, avec leur explication.",
         "The questions you did not answer right, with their explanation.",
@@ -259,10 +264,27 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "Demo mode: this service was started with “jauge serve --demo”. Anyone can start a session here by typing an agent id. This mode is off by default; do not use it for real assessments.",
     ),
     ("demo_agent", "Identifiant de l'agent", "Agent id"),
+    ("demo_competences", "Compétences évaluées", "Competences assessed"),
     (
-        "demo_competences",
-        "Compétences (codes séparés par des virgules, vide : toutes)",
-        "Competences (codes separated by commas, empty: all)",
+        "demo_all",
+        "Toutes les compétences (une session longue)",
+        "Every competence (a long session)",
+    ),
+    ("demo_qlang", "Langue des questions", "Language of the questions"),
+    (
+        "demo_agent_hint",
+        "Par exemple une adresse électronique professionnelle. Une session en cours pour cet identifiant reprend là où elle s'était arrêtée.",
+        "For instance a professional e-mail address. A session in progress for this id continues where it stopped.",
+    ),
+    (
+        "err_agent",
+        "Saisissez un identifiant d'agent : du texte sans caractère de contrôle, 256 octets au plus.",
+        "Type an agent id: text without control characters, at most 256 bytes.",
+    ),
+    (
+        "err_demo",
+        "La session n'a pas pu commencer : {reason}",
+        "The session could not start: {reason}",
     ),
     ("demo_start", "Commencer une session", "Start a session"),
     (

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use jauge::store::{SessionState, SessionStatus};
+use jauge::store::SessionState;
 use serde::{Deserialize, Serialize};
 
 use super::i18n::{UiLang, duration, text};
@@ -15,14 +15,16 @@ use super::render::{Csrf, page, see_other, set_lang, ui_lang};
 use crate::dto::{AnswerBody, Question, QuestionState, QuestionType, SubmitAnswer};
 use crate::extract::PathParam;
 use crate::handlers::links::reach;
-use crate::problem::{Problem, from_store};
+use crate::lookup;
+use crate::problem::Problem;
 use crate::session_ops;
 use crate::state::AppState;
 
 /// `?lang=fr|en`: the page language chosen.
 #[derive(Debug, Deserialize)]
 pub struct LangQuery {
-    lang: Option<String>,
+    /// `fr` or `en`.
+    pub lang: Option<String>,
 }
 
 /// A message page (unknown link, session over, failure…).
@@ -73,17 +75,6 @@ fn failure(p: &Problem, lang: UiLang, csrf: &Csrf, back: Option<String>) -> Resp
     }
 }
 
-async fn lookup(state: &AppState, link: &str) -> Result<Option<SessionStatus>, Problem> {
-    if !jauge::store::is_link_shaped(link) {
-        return Ok(None);
-    }
-    let jauge = state.jauge;
-    let l = link.to_owned();
-    state
-        .blocking(move || jauge.store().session_by_link(&l).map_err(from_store))
-        .await
-}
-
 fn default_lang(q: Option<&Question>) -> UiLang {
     q.and_then(|q| UiLang::parse(&q.lang)).unwrap_or(UiLang::Fr)
 }
@@ -107,7 +98,7 @@ pub async fn entry(
 ) -> Response {
     let csrf = Csrf::of(&headers);
     let (lang0, _) = ui_lang(&headers, q.lang.as_deref(), UiLang::Fr);
-    let st = match lookup(&state, &link).await {
+    let st = match lookup::by_link(&state, &link).await {
         Ok(Some(st)) => st,
         Ok(None) => {
             return message(
@@ -223,6 +214,8 @@ struct QuestionPage {
     competence: String,
     competence_title: String,
     kind: &'static str,
+    /// The bank's question type (`blanks_any_order`…), on the form for tests and themes.
+    qtype: &'static str,
     qlang: String,
     html: String,
     options: Vec<OptionView>,
@@ -241,6 +234,17 @@ fn kind_name(k: QuestionType) -> &'static str {
         QuestionType::Text => "text",
         QuestionType::Blanks => "blanks",
         QuestionType::BlanksAnyOrder => "blanks",
+        QuestionType::Number => "number",
+    }
+}
+
+fn type_name(k: QuestionType) -> &'static str {
+    match k {
+        QuestionType::Single => "single",
+        QuestionType::Multiple => "multiple",
+        QuestionType::Text => "text",
+        QuestionType::Blanks => "blanks",
+        QuestionType::BlanksAnyOrder => "blanks_any_order",
         QuestionType::Number => "number",
     }
 }
@@ -332,6 +336,7 @@ fn question_page(
         competence: q.competence.clone(),
         competence_title: q.competence_title.clone(),
         kind,
+        qtype: type_name(q.kind),
         qlang: q.lang.clone(),
         html,
         options,

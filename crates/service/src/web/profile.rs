@@ -50,11 +50,14 @@ struct ProfilePage {
     rows: Vec<Row>,
     total: u32,
     chart_height: u32,
+    /// Where the bars start and how long a full one is (SVG user units).
+    bar_x: u32,
+    bar_w: u32,
     missed: Vec<Missed>,
 }
 
-const LABEL_W: u32 = 56;
-const BAR_W: u32 = 480;
+const LABEL_W: u32 = 44;
+const BAR_W: u32 = 300;
 const ROW_H: u32 = 34;
 
 fn x(pix: u32) -> u32 {
@@ -143,7 +146,15 @@ pub async fn render(
         .iter()
         .map(|m| Missed {
             competence: m.competence.clone(),
-            question: markdown::block(&m.question),
+            // blanks numbered as on the question page
+            question: markdown::block(&markdown::with_blanks(
+                &m.question,
+                &jauge
+                    .bank()
+                    .item(&m.item)
+                    .map(|i| i.kind.blanks().iter().map(|b| b.id.clone()).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )),
             explanation: markdown::block(&m.explanation),
         })
         .collect();
@@ -158,6 +169,8 @@ pub async fn render(
             total: rows.iter().map(|r| r.pix).sum(),
             rows,
             chart_height: 16 + n * ROW_H,
+            bar_x: LABEL_W,
+            bar_w: BAR_W,
             missed,
         },
     )

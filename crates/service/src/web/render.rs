@@ -3,18 +3,19 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::Environment;
 use serde::Serialize;
 
 use super::i18n::{UiLang, texts};
+use crate::state::AppState;
 
 /// The Content-Security-Policy of every page: no script at all, styles and images from the
 /// service only, forms posted to the service only, never framed.
-pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
-                       frame-ancestors 'none'; base-uri 'none'";
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The stylesheet served at `/assets/jauge.css` (another theme: `--assets DIR`).
 pub const STYLESHEET: &str = include_str!("assets/jauge.css");
@@ -29,6 +30,7 @@ fn env() -> &'static Environment<'static> {
             ("question.html", include_str!("templates/question.html")),
             ("profile.html", include_str!("templates/profile.html")),
             ("message.html", include_str!("templates/message.html")),
+            ("demo.html", include_str!("templates/demo.html")),
         ] {
             e.add_template(name, src).expect("the bundled templates parse");
         }
@@ -200,23 +202,116 @@ pub fn ui_lang(headers: &HeaderMap, query: Option<&str>, default: UiLang) -> (Ui
     )
 }
 
-/// `/assets/jauge.css` (the only asset).
-pub async fn asset(Path(file): Path<String>) -> Response {
-    if file != "jauge.css" {
-        let mut r = (StatusCode::NOT_FOUND, "no such asset\n").into_response();
-        secure(r.headers_mut());
-        return r;
+/// The type of an asset, by its extension.
+fn content_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e).to_ascii_lowercase();
+    match ext.as_str() {
+        "css" => "text/css; charset=utf-8",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
     }
-    let mut r = STYLESHEET.into_response();
+}
+
+/// Whether `path` is a plain relative path: segments of letters, digits, `.`, `_`, `-`, none
+/// starting with a dot (no `..`, no hidden file), at most 8 deep.
+fn plain_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    segments.len() <= 8
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && !s.starts_with('.')
+                && s.len() <= 128
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
+}
+
+fn asset_response(body: Vec<u8>, name: &str) -> Response {
+    let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(name)));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
     );
     r
+}
+
+fn no_asset() -> Response {
+    let mut r = (StatusCode::NOT_FOUND, "no such asset\n").into_response();
+    secure(r.headers_mut());
+    r
+}
+
+/// `/assets/{file}`: from the operator's folder (`--assets DIR`) when it holds the file, else
+/// the bundled stylesheet (`jauge.css`, the only bundled asset).
+pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    if !plain_path(&file) {
+        return no_asset();
+    }
+    if let Some(dir) = &state.web.assets {
+        let path = dir.join(&file);
+        // read off the runtime's threads; a file that is not there falls back to the bundle
+        let read = tokio::task::spawn_blocking(move || {
+            let meta = std::fs::metadata(&path).ok()?;
+            if !meta.is_file() || meta.len() > 16 * 1024 * 1024 {
+                return None;
+            }
+            std::fs::read(&path).ok()
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Some(body) = read {
+            return asset_response(body, &file);
+        }
+    }
+    if file == "jauge.css" {
+        return asset_response(STYLESHEET.as_bytes().to_vec(), &file);
+    }
+    no_asset()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_paths_stay_inside_the_folder() {
+        for ok in [
+            "jauge.css",
+            "dsfr/dsfr.min.css",
+            "fonts/Marianne-Regular.woff2",
+            "a_b-c.1.png",
+        ] {
+            assert!(plain_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "../secret",
+            "a/../../b",
+            ".env",
+            "a//b",
+            "/etc/passwd",
+            "a\\b",
+            "dsfr/.hidden",
+            "é.css",
+        ] {
+            assert!(!plain_path(bad), "{bad}");
+        }
+        assert_eq!(content_type("x/Marianne.WOFF2"), "font/woff2");
+        assert_eq!(content_type("jauge.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("README"), "application/octet-stream");
+    }
 }
