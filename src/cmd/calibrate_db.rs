@@ -96,16 +96,7 @@ pub fn run(
         );
     }
     // simulated sessions left out, said in the summary (and in the refusal when nothing is left)
-    let simulated_left_out: i64 = if include_simulated {
-        0
-    } else {
-        store.connection().query_row(
-            "SELECT count(*) FROM session s WHERE s.simulated = 1
-             AND EXISTS (SELECT 1 FROM response r WHERE r.session_id = s.id)",
-            [],
-            |r| r.get(0),
-        )?
-    };
+    let simulated_left_out = simulated_left_out(&store, include_simulated)?;
     if by_comp.is_empty() {
         if simulated_left_out > 0 {
             bail!(
@@ -304,4 +295,18 @@ pub fn run(
         }
     }
     Ok((if fits.iter().all(|f| f.converged) { 0 } else { 1 }, None))
+}
+
+/// The simulated sessions with responses that a calibration leaves out (0 when
+/// `include_simulated`): said in the summaries of `calibrate --db` and `--structure`.
+pub(crate) fn simulated_left_out(store: &Store, include_simulated: bool) -> anyhow::Result<i64> {
+    if include_simulated {
+        return Ok(0);
+    }
+    Ok(store.connection().query_row(
+        "SELECT count(*) FROM session s WHERE s.simulated = 1
+         AND EXISTS (SELECT 1 FROM response r WHERE r.session_id = s.id)",
+        [],
+        |r| r.get(0),
+    )?)
 }

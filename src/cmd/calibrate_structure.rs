@@ -135,16 +135,7 @@ pub fn run(
             "note: {unknown} response(s) to items no longer in the bank are left out"
         );
     }
-    let simulated_left_out: i64 = if include_simulated {
-        0
-    } else {
-        store.connection().query_row(
-            "SELECT count(*) FROM session s WHERE s.simulated = 1
-             AND EXISTS (SELECT 1 FROM response r WHERE r.session_id = s.id)",
-            [],
-            |r| r.get(0),
-        )?
-    };
+    let simulated_left_out = super::calibrate_db::simulated_left_out(&store, include_simulated)?;
     let grid = Grid::standard();
     let mut data = StructureData::new(&grid, codes.len()).map_err(anyhow::Error::new)?;
     let mut buf = Vec::new();
